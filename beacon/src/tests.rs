@@ -1,0 +1,104 @@
+use super::*;
+
+fn good() -> String {
+    r#"{"v":1,"site":"demo","pv":"abcdefgh1234","seq":1,"url":"https://shop.example/p/1?email=a@b.c#top",
+        "group":"product","nav":"navigate","ttfb":120.5,"fcp":300,"lcp":800.25,"cls":0.05,
+        "lcp_el":"img.hero","lcp_url":"https://cdn.example/h.jpg?v=2","dims":{"ab":"b"},"sample":0.5}"#
+        .to_string()
+}
+
+#[test]
+fn parses_and_validates_a_good_beacon_borrowing_strings() {
+    let json = good();
+    let mut b = Beacon::parse(json.as_bytes()).unwrap();
+    assert_eq!(b.validate(), Ok(Validated::default()));
+    assert_eq!(b.url, "https://shop.example/p/1");
+    assert_eq!(b.a.lcp_url, "https://cdn.example/h.jpg");
+    assert!(matches!(b.site, Cow::Borrowed("demo")));
+    assert!(matches!(b.dims.0[0].1, Cow::Borrowed("b")));
+    assert_eq!(b.m.lcp, Some(800.25));
+    assert_eq!(b.sample, Some(0.5));
+}
+
+#[test]
+fn escaped_url_is_stripped_too() {
+    let json = good().replace("https://shop.example/p/1?", "https:\\/\\/shop.example/p/1?");
+    let mut b = Beacon::parse(json.as_bytes()).unwrap();
+    b.validate().unwrap();
+    assert!(matches!(b.url, Cow::Owned(_)));
+    assert_eq!(b.url, "https://shop.example/p/1");
+}
+
+fn reject(json: &str) -> Reject {
+    match Beacon::parse(json.as_bytes()) {
+        Err(r) => r,
+        Ok(mut b) => b.validate().unwrap_err(),
+    }
+}
+
+#[test]
+fn each_reason_is_produced() {
+    let g = good();
+    assert_eq!(reject("{not json"), Reject::InvalidJson);
+    assert_eq!(reject(&"[".repeat(20)), Reject::TooDeep);
+    assert_eq!(reject(&g.replace("\"v\":1", "\"v\":7")), Reject::UnsupportedVersion);
+    assert_eq!(reject(&g.replace("\"v\":1,", "")), Reject::MissingField);
+    assert_eq!(reject(&g.replace("\"site\":\"demo\"", "\"site\":\"de mo\"")), Reject::InvalidSite);
+    assert_eq!(reject(&g.replace("abcdefgh1234", "abc")), Reject::InvalidPageViewId);
+    assert_eq!(reject(&g.replace("\"seq\":1", "\"seq\":5000")), Reject::InvalidSequence);
+    assert_eq!(reject(&g.replace("https://shop", "javascript://shop")), Reject::InvalidUrl);
+    assert_eq!(reject(&g.replace("\"navigate\"", "\"teleport\"")), Reject::InvalidNavigationType);
+    let long = format!("\"group\":\"{}\"", "g".repeat(65));
+    assert_eq!(reject(&g.replace("\"group\":\"product\"", &long)), Reject::StringTooLong);
+    assert_eq!(reject(&g.replace("\"ttfb\":120.5", "\"ttfb\":-3")), Reject::InvalidMetric);
+    assert_eq!(reject(&g.replace("\"sample\":0.5", "\"sample\":0")), Reject::InvalidSampleRate);
+    let many = r#"{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6"}"#;
+    assert_eq!(reject(&g.replace(r#"{"ab":"b"}"#, many)), Reject::TooManyDimensions);
+    assert_eq!(reject(&g.replace(r#"{"ab":"b"}"#, r#"{"a b":"1"}"#)), Reject::InvalidDimension);
+}
+
+#[test]
+fn absurd_metrics_are_dropped_not_kept() {
+    let json = good().replace("\"lcp\":800.25", "\"lcp\":9e12");
+    let mut b = Beacon::parse(json.as_bytes()).unwrap();
+    assert_eq!(b.validate().unwrap().dropped_metrics, 1);
+    assert_eq!(b.m.lcp, None);
+}
+
+#[test]
+fn array_bodies_keep_each_element_separate() {
+    let body = format!("[{},{{\"v\":1}},{}]", good(), good());
+    let Body::Many(items) = Body::parse(body.as_bytes(), 10).unwrap() else { panic!("not an array") };
+    let ok: Vec<bool> = items
+        .iter()
+        .map(|raw| Beacon::parse(raw.get().as_bytes()).and_then(|mut b| b.validate()).is_ok())
+        .collect();
+    assert_eq!(ok, [true, false, true]);
+    assert_eq!(Body::parse(body.as_bytes(), 2).unwrap_err(), Reject::TooManyBeacons);
+}
+
+#[test]
+fn depth_check_ignores_brackets_inside_strings() {
+    assert!(check_depth(br#"{"a":"[[[[[[[[[[[[[[[[[[["}"#, 2).is_ok());
+    assert!(check_depth(br#"{"a":"\"[[[[","b":{"c":[1]}}"#, 3).is_ok());
+    assert_eq!(check_depth(br#"{"b":{"c":[1]}}"#, 2), Err(Reject::TooDeep));
+}
+
+#[test]
+fn ratings_use_core_web_vitals_thresholds() {
+    assert_eq!(Metric::Lcp.rate(Some(2500.0)), Rating::Good);
+    assert_eq!(Metric::Lcp.rate(Some(2500.1)), Rating::NeedsImprovement);
+    assert_eq!(Metric::Lcp.rate(Some(4000.1)), Rating::Poor);
+    assert_eq!(Metric::Cls.rate(Some(0.1)), Rating::Good);
+    assert_eq!(Metric::Cls.rate(Some(0.26)), Rating::Poor);
+    assert_eq!(Metric::Inp.rate(Some(200.0)), Rating::Good);
+    assert_eq!(Metric::Ttfb.rate(Some(1800.0)), Rating::NeedsImprovement);
+    assert_eq!(Metric::Fcp.rate(None), Rating::None);
+}
+
+#[test]
+fn url_helpers() {
+    assert_eq!(split_url("https://a.b/c/d?x=1#y"), ("a.b", "/c/d"));
+    assert_eq!(split_url("https://a.b"), ("a.b", "/"));
+    assert_eq!(strip_query_and_fragment("https://a.b/#x"), "https://a.b/");
+}
