@@ -18,7 +18,8 @@ impl<'a> Dims<'a> {
         for (k, v) in &self.0 {
             let key_ok = !k.is_empty()
                 && k.len() <= MAX_DIM_KEY_LEN
-                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
             if !key_ok || v.len() > MAX_DIM_VALUE_LEN {
                 return Err(Reject::InvalidDimension);
             }

@@ -201,7 +201,11 @@ impl<'a> Beacon<'a> {
     /// percentiles; negative values mean a broken client and reject the beacon.
     pub fn validate(&mut self) -> Result<Validated, Reject> {
         if self.v != PROTOCOL_VERSION {
-            return Err(if self.v == 0 { Reject::MissingField } else { Reject::UnsupportedVersion });
+            return Err(if self.v == 0 {
+                Reject::MissingField
+            } else {
+                Reject::UnsupportedVersion
+            });
         }
         if self.site.is_empty() || self.pv.is_empty() || self.url.is_empty() || self.seq == 0 {
             return Err(Reject::MissingField);
@@ -209,7 +213,9 @@ impl<'a> Beacon<'a> {
         if self.site.len() > MAX_SITE_LEN || !is_token(&self.site) {
             return Err(Reject::InvalidSite);
         }
-        if !(MIN_PAGE_VIEW_ID_LEN..=MAX_PAGE_VIEW_ID_LEN).contains(&self.pv.len()) || !is_token(&self.pv) {
+        if !(MIN_PAGE_VIEW_ID_LEN..=MAX_PAGE_VIEW_ID_LEN).contains(&self.pv.len())
+            || !is_token(&self.pv)
+        {
             return Err(Reject::InvalidPageViewId);
         }
         if self.seq > MAX_SEQ {
@@ -303,7 +309,8 @@ impl<'a> Beacon<'a> {
 
 /// Site keys and page-view ids: ASCII letters, digits, `-`, `_` and `.`.
 fn is_token(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 /// Refuses JSON nested deeper than `max` without parsing it, so hostile input cannot make the

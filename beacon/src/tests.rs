@@ -41,20 +41,53 @@ fn each_reason_is_produced() {
     let g = good();
     assert_eq!(reject("{not json"), Reject::InvalidJson);
     assert_eq!(reject(&"[".repeat(20)), Reject::TooDeep);
-    assert_eq!(reject(&g.replace("\"v\":1", "\"v\":7")), Reject::UnsupportedVersion);
+    assert_eq!(
+        reject(&g.replace("\"v\":1", "\"v\":7")),
+        Reject::UnsupportedVersion
+    );
     assert_eq!(reject(&g.replace("\"v\":1,", "")), Reject::MissingField);
-    assert_eq!(reject(&g.replace("\"site\":\"demo\"", "\"site\":\"de mo\"")), Reject::InvalidSite);
-    assert_eq!(reject(&g.replace("abcdefgh1234", "abc")), Reject::InvalidPageViewId);
-    assert_eq!(reject(&g.replace("\"seq\":1", "\"seq\":5000")), Reject::InvalidSequence);
-    assert_eq!(reject(&g.replace("https://shop", "javascript://shop")), Reject::InvalidUrl);
-    assert_eq!(reject(&g.replace("\"navigate\"", "\"teleport\"")), Reject::InvalidNavigationType);
+    assert_eq!(
+        reject(&g.replace("\"site\":\"demo\"", "\"site\":\"de mo\"")),
+        Reject::InvalidSite
+    );
+    assert_eq!(
+        reject(&g.replace("abcdefgh1234", "abc")),
+        Reject::InvalidPageViewId
+    );
+    assert_eq!(
+        reject(&g.replace("\"seq\":1", "\"seq\":5000")),
+        Reject::InvalidSequence
+    );
+    assert_eq!(
+        reject(&g.replace("https://shop", "javascript://shop")),
+        Reject::InvalidUrl
+    );
+    assert_eq!(
+        reject(&g.replace("\"navigate\"", "\"teleport\"")),
+        Reject::InvalidNavigationType
+    );
     let long = format!("\"group\":\"{}\"", "g".repeat(65));
-    assert_eq!(reject(&g.replace("\"group\":\"product\"", &long)), Reject::StringTooLong);
-    assert_eq!(reject(&g.replace("\"ttfb\":120.5", "\"ttfb\":-3")), Reject::InvalidMetric);
-    assert_eq!(reject(&g.replace("\"sample\":0.5", "\"sample\":0")), Reject::InvalidSampleRate);
+    assert_eq!(
+        reject(&g.replace("\"group\":\"product\"", &long)),
+        Reject::StringTooLong
+    );
+    assert_eq!(
+        reject(&g.replace("\"ttfb\":120.5", "\"ttfb\":-3")),
+        Reject::InvalidMetric
+    );
+    assert_eq!(
+        reject(&g.replace("\"sample\":0.5", "\"sample\":0")),
+        Reject::InvalidSampleRate
+    );
     let many = r#"{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6"}"#;
-    assert_eq!(reject(&g.replace(r#"{"ab":"b"}"#, many)), Reject::TooManyDimensions);
-    assert_eq!(reject(&g.replace(r#"{"ab":"b"}"#, r#"{"a b":"1"}"#)), Reject::InvalidDimension);
+    assert_eq!(
+        reject(&g.replace(r#"{"ab":"b"}"#, many)),
+        Reject::TooManyDimensions
+    );
+    assert_eq!(
+        reject(&g.replace(r#"{"ab":"b"}"#, r#"{"a b":"1"}"#)),
+        Reject::InvalidDimension
+    );
 }
 
 #[test]
@@ -68,13 +101,22 @@ fn absurd_metrics_are_dropped_not_kept() {
 #[test]
 fn array_bodies_keep_each_element_separate() {
     let body = format!("[{},{{\"v\":1}},{}]", good(), good());
-    let Body::Many(items) = Body::parse(body.as_bytes(), 10).unwrap() else { panic!("not an array") };
+    let Body::Many(items) = Body::parse(body.as_bytes(), 10).unwrap() else {
+        panic!("not an array")
+    };
     let ok: Vec<bool> = items
         .iter()
-        .map(|raw| Beacon::parse(raw.get().as_bytes()).and_then(|mut b| b.validate()).is_ok())
+        .map(|raw| {
+            Beacon::parse(raw.get().as_bytes())
+                .and_then(|mut b| b.validate())
+                .is_ok()
+        })
         .collect();
     assert_eq!(ok, [true, false, true]);
-    assert_eq!(Body::parse(body.as_bytes(), 2).unwrap_err(), Reject::TooManyBeacons);
+    assert_eq!(
+        Body::parse(body.as_bytes(), 2).unwrap_err(),
+        Reject::TooManyBeacons
+    );
 }
 
 #[test]

@@ -1,0 +1,363 @@
+//! Configuration: one TOML file, every key optional with a documented default, and
+//! environment overrides (`RUM__SECTION__KEY=value`, plus `CLICKHOUSE_URL`).
+//! The annotated reference is `collector/collector.example.toml`.
+
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has an unknown key or a wrong type.
+    #[error("{path}:{line}:{column}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An environment override could not be applied.
+    #[error("environment variable {var}: {message}")]
+    Env {
+        /// The variable.
+        var: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Values are individually fine but make no sense together.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// HTTP server.
+    pub server: Server,
+    /// ClickHouse connection.
+    pub clickhouse: ClickHouse,
+    /// Batching of inserts.
+    pub batch: Batch,
+    /// Geo enrichment.
+    pub geoip: GeoIp,
+    /// Logging.
+    pub log: Log,
+    /// Sites allowed to send beacons. Empty: any well-formed site key from any origin
+    /// (development only; `check-config` warns).
+    pub sites: Vec<Site>,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Server {
+    /// Address to listen on.
+    pub listen: String,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Directory holding the built agent (`rum.js`, `rum_agent_bg.wasm`).
+    pub agent_dir: PathBuf,
+    /// Largest request body accepted on the wire (compressed), bytes.
+    pub max_body_bytes: usize,
+    /// Largest body after gzip inflation, bytes; inflation stops there.
+    pub max_inflated_bytes: usize,
+    /// Most beacons in one array body.
+    pub max_batch: usize,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            listen: "127.0.0.1:8080".into(),
+            workers: 0,
+            agent_dir: PathBuf::from("agent/dist"),
+            max_body_bytes: 64 * 1024,
+            max_inflated_bytes: 256 * 1024,
+            max_batch: 500,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// ClickHouse connection settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClickHouse {
+    /// HTTP URL of the server.
+    pub url: String,
+    /// Database holding the tables.
+    pub database: String,
+    /// User name.
+    pub user: String,
+    /// Password.
+    pub password: String,
+    /// Cluster name for `ON CLUSTER` migrations; empty for a single server.
+    pub cluster: String,
+}
+
+impl Default for ClickHouse {
+    fn default() -> Self {
+        ClickHouse {
+            url: "http://127.0.0.1:8123".into(),
+            database: "rum".into(),
+            user: "default".into(),
+            password: String::new(),
+            cluster: String::new(),
+        }
+    }
+}
+
+/// Insert batching.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Batch {
+    /// Flush when this many rows are waiting.
+    pub max_rows: usize,
+    /// Flush when the oldest waiting row is this old, milliseconds.
+    pub max_age_ms: u64,
+    /// First retry delay after a failed insert, milliseconds (doubles up to 30 s).
+    pub retry_initial_ms: u64,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch {
+            max_rows: 20_000,
+            max_age_ms: 1000,
+            retry_initial_ms: 200,
+        }
+    }
+}
+
+/// Geo enrichment.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct GeoIp {
+    /// Path of a MaxMind-format database (GeoLite2-City or compatible); empty disables geo.
+    pub path: PathBuf,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Log {
+    /// `human` or `json`.
+    pub format: String,
+    /// A `tracing` filter such as `info` or `rum_collector=debug,info`.
+    pub level: String,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            format: "human".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+/// One site that may send beacons.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// The key the tag carries in `data-site`.
+    pub key: String,
+    /// Origins (`scheme://host[:port]`) allowed to send for this site; `*` allows any.
+    #[serde(default)]
+    pub origins: Vec<String>,
+}
+
+impl Config {
+    /// Reads a file (or the defaults when `path` is `None`) and applies environment overrides.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let text = match path {
+            Some(p) => std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                path: p.into(),
+                source,
+            })?,
+            None => String::new(),
+        };
+        let label = path.unwrap_or(Path::new("<defaults>"));
+        Self::parse(&text, label, std::env::vars())
+    }
+
+    /// Parses TOML text and applies overrides from `env` (name, value) pairs.
+    pub fn parse(
+        text: &str,
+        label: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let parse_err = |e: toml::de::Error| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            ConfigError::Parse {
+                path: label.into(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        };
+        let mut doc: toml::Table = toml::from_str(text).map_err(parse_err)?;
+        for (var, value) in env {
+            apply_env(&mut doc, &var, &value)?;
+        }
+        // Reserialize so serde reports unknown keys and wrong types against the merged document.
+        let merged = toml::to_string(&doc).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let cfg: Config = toml::from_str(&merged).map_err(|e| {
+            let err = toml::from_str::<Config>(text).err().unwrap_or(e);
+            parse_err(err)
+        })?;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.batch.max_rows == 0 {
+            return Err(ConfigError::Invalid(
+                "batch.max_rows must be at least 1".into(),
+            ));
+        }
+        if !matches!(self.log.format.as_str(), "human" | "json") {
+            return Err(ConfigError::Invalid(
+                "log.format must be \"human\" or \"json\"".into(),
+            ));
+        }
+        if self.server.max_inflated_bytes < self.server.max_body_bytes {
+            return Err(ConfigError::Invalid(
+                "server.max_inflated_bytes must be >= server.max_body_bytes".into(),
+            ));
+        }
+        for s in &self.sites {
+            if s.key.is_empty() {
+                return Err(ConfigError::Invalid(
+                    "a [[sites]] entry has an empty key".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Warnings worth printing by `check-config` and at start-up.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.sites.is_empty() {
+            w.push("no [[sites]] configured: any site key from any origin is accepted".into());
+        }
+        if self.geoip.path.as_os_str().is_empty() {
+            w.push("geoip.path is empty: beacons are stored without geography".into());
+        }
+        w
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}
+
+/// `RUM__CLICKHOUSE__URL=...` sets `clickhouse.url`; `CLICKHOUSE_URL` is a shorthand for it.
+/// Values are parsed as TOML when they parse (numbers, booleans, arrays), else taken as strings.
+fn apply_env(doc: &mut toml::Table, var: &str, value: &str) -> Result<(), ConfigError> {
+    let path: Vec<String> = if var == "CLICKHOUSE_URL" {
+        vec!["clickhouse".into(), "url".into()]
+    } else if let Some(rest) = var.strip_prefix("RUM__") {
+        rest.split("__").map(str::to_ascii_lowercase).collect()
+    } else {
+        return Ok(());
+    };
+    if path.len() != 2 || path.iter().any(String::is_empty) {
+        return Err(ConfigError::Env {
+            var: var.into(),
+            message: "expected RUM__SECTION__KEY".into(),
+        });
+    }
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.into()));
+    let section = doc
+        .entry(path[0].clone())
+        .or_insert_with(|| toml::Value::Table(Default::default()));
+    match section {
+        toml::Value::Table(t) => {
+            t.insert(path[1].clone(), parsed);
+            Ok(())
+        }
+        _ => Err(ConfigError::Env {
+            var: var.into(),
+            message: "not a section".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Config::parse(text, Path::new("t.toml"), env)
+    }
+
+    #[test]
+    fn defaults_without_a_file() {
+        let c = parse("", &[]).unwrap();
+        assert_eq!(c.server.listen, "127.0.0.1:8080");
+        assert_eq!(c.clickhouse.database, "rum");
+        assert_eq!(c.batch.max_rows, 20_000);
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let c = parse(
+            "[clickhouse]\nurl = \"http://a:1\"\n[batch]\nmax_rows = 5\n",
+            &[
+                ("CLICKHOUSE_URL", "http://b:2"),
+                ("RUM__BATCH__MAX_AGE_MS", "250"),
+                ("PATH", "/x"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.clickhouse.url, "http://b:2");
+        assert_eq!(c.batch.max_rows, 5);
+        assert_eq!(c.batch.max_age_ms, 250);
+    }
+
+    #[test]
+    fn unknown_key_names_its_line() {
+        let err = parse("[server]\nlisten = \"x\"\nlistne = 3\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("t.toml:3:"), "{err}");
+        assert!(err.contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn bad_env_name_is_an_error() {
+        assert!(parse("", &[("RUM__X", "1")]).is_err());
+    }
+
+    #[test]
+    fn sites_parse() {
+        let c = parse("[[sites]]\nkey = \"demo\"\norigins = [\"http://a\"]\n", &[]).unwrap();
+        assert_eq!(c.sites[0].origins, ["http://a"]);
+    }
+}

@@ -1,0 +1,261 @@
+//! `POST /v1/beacon`: read the body within limits, parse, validate, check the site and origin,
+//! enrich, encode, and queue. Every refusal is counted by reason and answered with its status.
+
+use super::{client_ip::client_ip, AppState};
+use crate::enrich::{Enrichment, Geo};
+use crate::refusal::Refusal;
+use crate::row;
+use crate::sink::Chunk;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{web, HttpRequest, HttpResponse};
+use bytes::BytesMut;
+use futures_util::StreamExt;
+use rum_beacon::{Beacon, Body, Reject};
+use std::io::Read;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// CORS preflight for senders that use `application/json` or gzip.
+pub async fn preflight(req: HttpRequest) -> HttpResponse {
+    let mut r = HttpResponse::NoContent();
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        r.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone()));
+    }
+    r.insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST"))
+        .insert_header((
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            "content-type, content-encoding",
+        ))
+        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
+        .insert_header((header::VARY, "Origin"))
+        .finish()
+}
+
+/// Handles one beacon request.
+pub async fn post(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    st: web::Data<AppState>,
+) -> HttpResponse {
+    let origin = request_origin(req.headers());
+    let body = match read_body(&req, &mut payload, &st).await {
+        Ok(b) => b,
+        Err(r) => return refuse(&st, r, origin.as_deref()),
+    };
+    let parsed = match Body::parse(&body, st.max_batch) {
+        Ok(p) => p,
+        Err(r) => return refuse(&st, Refusal::Beacon(r), origin.as_deref()),
+    };
+    let headers = req.headers();
+    let ua = st.ua.get(
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
+    let ip = client_ip(
+        req.peer_addr().map(|a| a.ip()),
+        header_str(headers, "x-forwarded-for"),
+        header_str(headers, "forwarded"),
+        &st.trusted_proxies,
+    );
+    let geo = match (&st.geo, ip) {
+        (Some(db), Some(ip)) => db.lookup(ip),
+        _ => Geo::default(),
+    };
+    let enrichment = Enrichment {
+        geo,
+        is_bot: ua.is_bot,
+        ua,
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as u32);
+    let mut buf = BytesMut::with_capacity(512);
+    let mut ctx = Ctx {
+        st: &st,
+        origin: origin.as_deref(),
+        buf: &mut buf,
+        enrichment: &enrichment,
+        now,
+    };
+
+    match parsed {
+        Body::One(mut b) => match ctx.accept(&mut b) {
+            Ok(()) => ctx.commit(1, None),
+            Err(r) => refuse(&st, r, origin.as_deref()),
+        },
+        Body::Many(items) => {
+            let mut errors = Vec::new();
+            let mut accepted = 0u32;
+            for (i, raw) in items.iter().enumerate() {
+                let result = Beacon::parse(raw.get().as_bytes())
+                    .map_err(Refusal::Beacon)
+                    .and_then(|mut b| ctx.accept(&mut b));
+                match result {
+                    Ok(()) => accepted += 1,
+                    Err(r) => {
+                        count_refusal(&st, r);
+                        errors.push(serde_json::json!({ "index": i, "reason": r.code() }));
+                    }
+                }
+            }
+            let summary = serde_json::json!({
+                "accepted": accepted, "refused": errors.len(), "errors": errors,
+            });
+            if accepted == 0 {
+                return cors(HttpResponse::BadRequest(), origin.as_deref()).json(summary);
+            }
+            ctx.commit(accepted, Some(summary))
+        }
+    }
+}
+
+struct Ctx<'a> {
+    st: &'a AppState,
+    origin: Option<&'a str>,
+    buf: &'a mut BytesMut,
+    enrichment: &'a Enrichment<'a>,
+    now: u32,
+}
+
+impl Ctx<'_> {
+    /// Validates one beacon and appends its row to the request's buffer.
+    fn accept(&mut self, b: &mut Beacon<'_>) -> Result<(), Refusal> {
+        let v = b.validate().map_err(Refusal::Beacon)?;
+        check_site(self.st, &b.site, self.origin)?;
+        if v.dropped_metrics > 0 {
+            self.st
+                .metrics
+                .dropped_metrics
+                .fetch_add(v.dropped_metrics as u64, Relaxed);
+        }
+        row::encode(self.buf, self.now, b, self.enrichment);
+        Ok(())
+    }
+
+    /// Queues the request's rows and answers.
+    fn commit(self, rows: u32, summary: Option<serde_json::Value>) -> HttpResponse {
+        let chunk = Chunk {
+            rows,
+            bytes: self.buf.split().freeze(),
+        };
+        if !self.st.queue.offer(chunk) {
+            return refuse(self.st, Refusal::Overloaded, self.origin);
+        }
+        self.st.metrics.accepted.fetch_add(rows as u64, Relaxed);
+        match summary {
+            None => cors(HttpResponse::NoContent(), self.origin).finish(),
+            Some(s) => cors(HttpResponse::Ok(), self.origin).json(s),
+        }
+    }
+}
+
+fn check_site(st: &AppState, site: &str, origin: Option<&str>) -> Result<(), Refusal> {
+    let Some(sites) = &st.sites else {
+        return Ok(());
+    };
+    let rule = sites.get(site).ok_or(Refusal::UnknownSite)?;
+    if rule.any_origin || origin.is_some_and(|o| rule.origins.iter().any(|a| a == o)) {
+        Ok(())
+    } else {
+        Err(Refusal::ForbiddenOrigin)
+    }
+}
+
+/// Reads the body, refusing it as soon as it passes the limit, and inflates gzip with a cap on
+/// the inflated size so a small bomb is cut off while inflating.
+async fn read_body(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+    st: &AppState,
+) -> Result<Vec<u8>, Refusal> {
+    let ct = header_str(req.headers(), "content-type").unwrap_or("text/plain");
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    if !(mime.eq_ignore_ascii_case("text/plain")
+        || mime.eq_ignore_ascii_case("application/json")
+        || mime.is_empty())
+    {
+        return Err(Refusal::UnsupportedMediaType);
+    }
+    let gzip = match header_str(req.headers(), "content-encoding").map(str::trim) {
+        None | Some("") | Some("identity") => false,
+        Some(e) if e.eq_ignore_ascii_case("gzip") => true,
+        Some(_) => return Err(Refusal::BadEncoding),
+    };
+    let declared =
+        header_str(req.headers(), "content-length").and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > st.max_body_bytes) {
+        return Err(Refusal::BodyTooLarge);
+    }
+    let mut raw = Vec::with_capacity(declared.unwrap_or(1024).min(st.max_body_bytes));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| Refusal::Beacon(Reject::InvalidJson))?;
+        if raw.len() + chunk.len() > st.max_body_bytes {
+            return Err(Refusal::BodyTooLarge);
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    if !gzip {
+        return Ok(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len() * 4);
+    let limit = st.max_inflated_bytes as u64;
+    flate2::read::GzDecoder::new(&raw[..])
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| Refusal::BadEncoding)?;
+    if out.len() as u64 > limit {
+        return Err(Refusal::InflatedTooLarge);
+    }
+    Ok(out)
+}
+
+fn header_str<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `Origin`, or the origin part of `Referer` when the browser sent no `Origin`.
+fn request_origin(h: &HeaderMap) -> Option<String> {
+    if let Some(o) = header_str(h, "origin").filter(|o| *o != "null") {
+        return Some(o.to_string());
+    }
+    let referer = header_str(h, "referer")?;
+    let (scheme, rest) = referer.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    Some(format!("{scheme}://{host}"))
+}
+
+fn cors(
+    mut r: actix_web::HttpResponseBuilder,
+    origin: Option<&str>,
+) -> actix_web::HttpResponseBuilder {
+    if let Some(o) = origin {
+        r.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, o))
+            .insert_header((header::VARY, "Origin"));
+    }
+    r
+}
+
+fn count_refusal(st: &AppState, r: Refusal) {
+    st.metrics.refuse(r);
+    let n = st.metrics.refused(r);
+    // Sampled: the first of each reason, then every 1000th, so a flood cannot flood the logs.
+    if n == 1 || n.is_multiple_of(1000) {
+        tracing::warn!(
+            reason = r.code(),
+            status = r.status().as_u16(),
+            count = n,
+            "beacon refused"
+        );
+    }
+}
+
+fn refuse(st: &AppState, r: Refusal, origin: Option<&str>) -> HttpResponse {
+    count_refusal(st, r);
+    let mut resp = cors(HttpResponse::build(r.status()), origin);
+    if r == Refusal::Overloaded {
+        resp.insert_header((header::RETRY_AFTER, "5"));
+    }
+    resp.json(serde_json::json!({ "error": r.code() }))
+}

@@ -1,0 +1,60 @@
+//! The HTTP edge: routes, shared state, and the mapping of typed errors to statuses.
+
+pub mod assets;
+pub mod beacon;
+pub mod client_ip;
+pub mod health;
+
+use crate::enrich::{GeoDb, UaCache};
+use crate::metrics::Metrics;
+use crate::sink::Queue;
+use actix_web::web;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Origins allowed for one site.
+#[derive(Debug, Clone)]
+pub struct SiteRule {
+    /// Any origin may send (server-side forwarders, development).
+    pub any_origin: bool,
+    /// Exact `scheme://host[:port]` origins allowed.
+    pub origins: Vec<String>,
+}
+
+/// State shared by all workers.
+pub struct AppState {
+    /// Configured sites by key; `None` accepts any site (development).
+    pub sites: Option<HashMap<String, SiteRule>>,
+    /// Geo database, when configured.
+    pub geo: Option<GeoDb>,
+    /// Parsed user agents.
+    pub ua: UaCache,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Rows to the batcher.
+    pub queue: Queue,
+    /// Peers whose forwarding headers are believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Body limits.
+    pub max_body_bytes: usize,
+    /// Inflated body limit.
+    pub max_inflated_bytes: usize,
+    /// Most beacons per array body.
+    pub max_batch: usize,
+}
+
+/// Registers every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v1/beacon", web::post().to(beacon::post))
+        .route(
+            "/v1/beacon",
+            web::method(actix_web::http::Method::OPTIONS).to(beacon::preflight),
+        )
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/metrics", web::get().to(health::metrics))
+        .route(
+            "/{file:rum[._a-z]*\\.(?:js|wasm)}",
+            web::get().to(assets::get),
+        );
+}

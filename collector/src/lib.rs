@@ -1,0 +1,13 @@
+//! The RUM collector: receives beacons from the browser agent, validates and enriches them,
+//! and writes them in batches to ClickHouse. `main.rs` is the CLI over these modules.
+
+pub mod config;
+pub mod enrich;
+pub mod http;
+pub mod metrics;
+pub mod refusal;
+pub mod row;
+pub mod rowbinary;
+pub mod server;
+pub mod sink;
+pub mod store;

@@ -1,0 +1,201 @@
+//! `collector`: the RUM beacon collector's command line.
+
+use clap::{Parser, Subcommand};
+use rum_collector::config::Config;
+use rum_collector::store::{migrate, report};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Receives Real User Monitoring beacons from the browser agent, enriches them with geography
+/// and user agent, and writes them to ClickHouse; also migrates the schema and prints reports.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (TOML). Every key has a default; environment variables
+    /// RUM__SECTION__KEY and CLICKHOUSE_URL override it.
+    #[arg(long, short, global = true, env = "RUM_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the HTTP collector (applies pending migrations first).
+    Serve,
+    /// Create or upgrade the ClickHouse schema.
+    Migrate {
+        /// Print what would run without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print a report from ClickHouse (default: percentiles per page group).
+    Report {
+        /// Report name; `--list` shows them.
+        #[arg(default_value = "percentiles")]
+        name: String,
+        /// List the available reports.
+        #[arg(long)]
+        list: bool,
+        /// Only this site.
+        #[arg(long, default_value = "")]
+        site: String,
+        /// Only this page group.
+        #[arg(long, default_value = "")]
+        group: String,
+        /// Window length ending now, e.g. 15m, 1h, 7d (ignored when --from is given).
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        since: Duration,
+        /// Window start, Unix seconds.
+        #[arg(long)]
+        from: Option<u64>,
+        /// Window end, Unix seconds (default: now).
+        #[arg(long)]
+        to: Option<u64>,
+        /// Include crawlers and headless browsers.
+        #[arg(long)]
+        include_bots: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: report::Format,
+    },
+    /// Validate a configuration file and print what is wrong, with the line.
+    CheckConfig {
+        /// The file to check (default: --config).
+        file: Option<PathBuf>,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number and a unit (s, m, h, d)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" | "" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h, d)")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if cfg.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Cmd::CheckConfig { file } = &cli.cmd {
+        let path = file.clone().or(cli.config.clone());
+        return match Config::load(path.as_deref()) {
+            Ok(cfg) => {
+                for w in cfg.warnings() {
+                    println!("warning: {w}");
+                }
+                println!("ok");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let cfg = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&cfg);
+    let result = match cli.cmd {
+        Cmd::Serve => actix_web::rt::System::new().block_on(rum_collector::server::serve(cfg)),
+        other => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(run_command(cfg, other))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_command(cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
+    let client = rum_collector::sink::clickhouse::client(&cfg.clickhouse);
+    let db = &cfg.clickhouse.database;
+    match cmd {
+        Cmd::Migrate { dry_run } => {
+            let (version, reports) = migrate::migrate(&client, db, dry_run).await?;
+            println!(
+                "ClickHouse {}.{} at {}, database {db}",
+                version.0, version.1, cfg.clickhouse.url
+            );
+            for r in reports {
+                let what = match (&r.outcome, dry_run) {
+                    (migrate::Outcome::Applied, false) => "applied".to_string(),
+                    (migrate::Outcome::Applied, true) => "would apply".to_string(),
+                    (migrate::Outcome::AlreadyApplied, _) => "already applied".to_string(),
+                    (migrate::Outcome::Skipped { needs }, _) => {
+                        format!("skipped (needs ClickHouse {}.{})", needs.0, needs.1)
+                    }
+                };
+                println!("{:<40} {what}", r.name);
+                if dry_run && r.outcome == migrate::Outcome::Applied {
+                    for s in &r.statements {
+                        println!("    {};", s.replace('\n', "\n    "));
+                    }
+                }
+            }
+        }
+        Cmd::Report {
+            name,
+            list,
+            site,
+            group,
+            since,
+            from,
+            to,
+            include_bots,
+            format,
+        } => {
+            if list {
+                for n in report::names() {
+                    println!("{n}");
+                }
+                return Ok(());
+            }
+            let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+            let to = to.unwrap_or(now + 1);
+            let from = from.unwrap_or(to.saturating_sub(since.as_secs()));
+            let params = report::Params {
+                site,
+                group,
+                from,
+                to,
+                include_bots,
+            };
+            let table = report::run(&client, db, &name, &params).await?;
+            print!("{}", table.render(format));
+        }
+        Cmd::Serve | Cmd::CheckConfig { .. } => unreachable!("handled in main"),
+    }
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! Inserts pre-encoded RowBinary rows into the `page_views` table.
+
+use crate::config::ClickHouse as ChConfig;
+use crate::row::COLUMNS;
+use bytes::Bytes;
+
+/// Builds a `clickhouse` client from the configuration. Validation is off because it needs
+/// `RowBinaryWithNamesAndTypes`, which older servers (18.16) do not speak.
+pub fn client(cfg: &ChConfig) -> clickhouse::Client {
+    clickhouse::Client::default()
+        .with_url(&cfg.url)
+        .with_user(&cfg.user)
+        .with_password(&cfg.password)
+        .with_validation(false)
+}
+
+/// Writes batches of encoded rows.
+pub struct RowInserter {
+    client: clickhouse::Client,
+    sql: String,
+}
+
+impl RowInserter {
+    /// An inserter into `{database}.page_views`.
+    pub fn new(client: clickhouse::Client, database: &str) -> RowInserter {
+        let sql = format!("INSERT INTO {database}.page_views ({COLUMNS}) FORMAT RowBinary");
+        RowInserter { client, sql }
+    }
+
+    /// Sends one batch; `Ok` only once ClickHouse acknowledged it.
+    pub async fn insert(&self, rows: Bytes) -> Result<(), clickhouse::error::Error> {
+        let mut insert = self.client.insert_formatted_with(self.sql.clone());
+        insert.send(rows).await?;
+        insert.end().await
+    }
+}

@@ -1,0 +1,296 @@
+//! Runs the analysts' report queries (`sql/reports/*.sql`) and renders their results as an
+//! aligned table, CSV or JSON.
+
+use super::{sql, REPORTS};
+use thiserror::Error;
+
+/// Why a report could not be produced.
+#[derive(Debug, Error)]
+pub enum ReportError {
+    /// No report of that name.
+    #[error("unknown report {0:?}; known: {1}")]
+    Unknown(String, String),
+    /// The query template is malformed.
+    #[error("report {0}: {1}")]
+    Template(String, String),
+    /// ClickHouse failed.
+    #[error("report {0}: {1}")]
+    Query(String, clickhouse::error::Error),
+}
+
+/// Filters every report understands.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    /// Only this site; empty for all.
+    pub site: String,
+    /// Only this page group; empty for all.
+    pub group: String,
+    /// Window start, Unix seconds (inclusive).
+    pub from: u64,
+    /// Window end, Unix seconds (exclusive).
+    pub to: u64,
+    /// Keep crawler and headless traffic.
+    pub include_bots: bool,
+}
+
+/// A result set, every value as ClickHouse printed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows of values.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// RFC 4180 CSV.
+    Csv,
+    /// A JSON array of objects; numeric values as numbers.
+    Json,
+}
+
+/// Names of the reports the binary carries.
+pub fn names() -> Vec<&'static str> {
+    REPORTS.iter().map(|(n, _)| *n).collect()
+}
+
+/// The SQL of report `name` with the parameters filled in.
+pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportError> {
+    let (_, text) = REPORTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| ReportError::Unknown(name.into(), names().join(", ")))?;
+    let vars = [
+        ("db", db.to_string()),
+        ("site", sql::quote(&p.site)),
+        ("group", sql::quote(&p.group)),
+        ("from", format!("toDateTime({})", p.from)),
+        ("to", format!("toDateTime({})", p.to)),
+        ("include_bots", u8::from(p.include_bots).to_string()),
+    ];
+    sql::fill(text, &vars).map_err(|e| ReportError::Template(name.into(), e))
+}
+
+/// Runs report `name`.
+pub async fn run(
+    client: &clickhouse::Client,
+    db: &str,
+    name: &str,
+    p: &Params,
+) -> Result<Table, ReportError> {
+    let query = render_sql(db, name, p)?;
+    let bytes = client
+        .query(&query)
+        .fetch_bytes("TabSeparatedWithNames")
+        .map_err(|e| ReportError::Query(name.into(), e))?
+        .collect()
+        .await
+        .map_err(|e| ReportError::Query(name.into(), e))?;
+    Ok(parse_tsv(&String::from_utf8_lossy(&bytes)))
+}
+
+/// Undoes TSV escaping; a NULL stays the marker `\N`, which rendering turns into `-` or null.
+fn unescape(field: &str) -> String {
+    if field == "\\N" {
+        return field.to_string();
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('0') => out.push('\0'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Parses `TabSeparatedWithNames` output.
+pub fn parse_tsv(text: &str) -> Table {
+    let mut lines = text.lines();
+    let columns = lines
+        .next()
+        .map(|l| l.split('\t').map(unescape).collect())
+        .unwrap_or_default();
+    let rows = lines
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('\t').map(unescape).collect())
+        .collect();
+    Table { columns, rows }
+}
+
+impl Table {
+    /// Renders in the chosen format.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Table => self.aligned(),
+            Format::Csv => self.csv(),
+            Format::Json => self.json(),
+        }
+    }
+
+    fn display(v: &str) -> String {
+        if v == "\\N" || v == "nan" {
+            return "-".into();
+        }
+        // Round long floats for people; CSV and JSON keep full precision.
+        match v.parse::<f64>() {
+            Ok(x) if v.contains('.') => format!("{x:.1}"),
+            _ => v.to_string(),
+        }
+    }
+
+    fn aligned(&self) -> String {
+        let cells: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|v| Self::display(v)).collect())
+            .collect();
+        let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
+        for r in &cells {
+            for (w, v) in widths.iter_mut().zip(r) {
+                *w = (*w).max(v.chars().count());
+            }
+        }
+        let numeric = |i: usize| {
+            cells
+                .iter()
+                .all(|r| r[i] == "-" || r[i].parse::<f64>().is_ok())
+                && !cells.is_empty()
+        };
+        let mut out = String::new();
+        let line = |vals: &[String], out: &mut String| {
+            let parts: Vec<String> = vals
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if numeric(i) {
+                        format!("{v:>w$}", w = widths[i])
+                    } else {
+                        format!("{v:<w$}", w = widths[i])
+                    }
+                })
+                .collect();
+            out.push_str(parts.join("  ").trim_end());
+            out.push('\n');
+        };
+        line(&self.columns, &mut out);
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        out.push_str(&rule.join("  "));
+        out.push('\n');
+        for r in &cells {
+            line(r, &mut out);
+        }
+        if cells.is_empty() {
+            out.push_str("(no rows)\n");
+        }
+        out
+    }
+
+    fn csv(&self) -> String {
+        let field = |v: &str| {
+            if v.contains([',', '"', '\n']) {
+                format!("\"{}\"", v.replace('"', "\"\""))
+            } else {
+                v.to_string()
+            }
+        };
+        let mut out = String::new();
+        for r in std::iter::once(&self.columns).chain(&self.rows) {
+            out.push_str(&r.iter().map(|v| field(v)).collect::<Vec<_>>().join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    fn json(&self) -> String {
+        let rows: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let obj = self.columns.iter().zip(r).map(|(c, v)| {
+                    let val = if v == "\\N" {
+                        serde_json::Value::Null
+                    } else {
+                        v.parse::<f64>()
+                            .ok()
+                            .filter(|x| x.is_finite())
+                            .and_then(serde_json::Number::from_f64)
+                            .map_or_else(
+                                || serde_json::Value::String(v.clone()),
+                                serde_json::Value::Number,
+                            )
+                    };
+                    (c.clone(), val)
+                });
+                serde_json::Value::Object(obj.collect())
+            })
+            .collect();
+        serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        parse_tsv("page_group\tpage_views\tlcp_p75\nproduct\t12\t812.5\ncart\\tx\t3\t\\N\n")
+    }
+
+    #[test]
+    fn renders_all_formats() {
+        let t = table();
+        assert_eq!(t.rows[1][0], "cart\tx");
+        let aligned = t.render(Format::Table);
+        let lines: Vec<&str> = aligned.lines().collect();
+        assert_eq!(
+            lines[2].split_whitespace().collect::<Vec<_>>(),
+            ["product", "12", "812.5"]
+        );
+        // Numbers are right-aligned under their header.
+        let end = |l: &str, w: &str| l.find(w).unwrap() + w.len();
+        assert_eq!(
+            end(lines[0], "page_views"),
+            end(lines[2], "12"),
+            "{aligned}"
+        );
+        assert!(t
+            .render(Format::Csv)
+            .starts_with("page_group,page_views,lcp_p75\nproduct,12,812.5\n"));
+        let json: serde_json::Value = serde_json::from_str(&t.render(Format::Json)).unwrap();
+        assert_eq!(json[0]["page_views"], 12.0);
+        assert_eq!(json[1]["lcp_p75"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn every_report_fills_its_placeholders() {
+        for name in names() {
+            let sql = render_sql(
+                "rum",
+                name,
+                &Params {
+                    site: "o'hare".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert!(sql.contains("'o\\'hare'"), "{name}");
+        }
+        assert!(matches!(
+            render_sql("rum", "nope", &Params::default()),
+            Err(ReportError::Unknown(..))
+        ));
+    }
+}

@@ -1,0 +1,34 @@
+-- Per page group: page views (re-weighted by sample rate) and p50/p75/p95/p99 of TTFB, FCP, LCP.
+-- Each page view counts once: its row with the highest seq wins (argMax), before and after merges.
+SELECT
+    grp AS page_group,
+    toUInt64(round(sum(1 / sample_rate))) AS page_views,
+    quantileTiming(0.50)(ttfb_ms) AS ttfb_p50,
+    quantileTiming(0.75)(ttfb_ms) AS ttfb_p75,
+    quantileTiming(0.95)(ttfb_ms) AS ttfb_p95,
+    quantileTiming(0.99)(ttfb_ms) AS ttfb_p99,
+    quantileTiming(0.50)(fcp_ms) AS fcp_p50,
+    quantileTiming(0.75)(fcp_ms) AS fcp_p75,
+    quantileTiming(0.95)(fcp_ms) AS fcp_p95,
+    quantileTiming(0.99)(fcp_ms) AS fcp_p99,
+    quantileTiming(0.50)(lcp_ms) AS lcp_p50,
+    quantileTiming(0.75)(lcp_ms) AS lcp_p75,
+    quantileTiming(0.95)(lcp_ms) AS lcp_p95,
+    quantileTiming(0.99)(lcp_ms) AS lcp_p99
+FROM
+(
+    SELECT
+        argMax(page_group, seq) AS grp,
+        argMax(sample_rate, seq) AS sample_rate,
+        argMax(ttfb_ms, seq) AS ttfb_ms,
+        argMax(fcp_ms, seq) AS fcp_ms,
+        argMax(lcp_ms, seq) AS lcp_ms
+    FROM {db}.page_views
+    WHERE received_at >= {from} AND received_at < {to}
+      AND ({site} = '' OR site = {site})
+      AND ({group} = '' OR page_group = {group})
+      AND (is_bot = 0 OR {include_bots} = 1)
+    GROUP BY site, page_view_id
+)
+GROUP BY grp
+ORDER BY page_views DESC, page_group
