@@ -1,0 +1,152 @@
+//! Thin bindings to the browser: the few entry fields we read and helpers around web-sys.
+//! Everything here tolerates old browsers: a missing API means "no value", never an exception.
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Performance, Window};
+
+#[wasm_bindgen]
+extern "C" {
+    /// A performance entry, typed with just the fields the agent reads (web-sys lacks some,
+    /// such as `activationStart`).
+    #[wasm_bindgen(extends = Object)]
+    pub type Entry;
+    #[wasm_bindgen(method, getter, js_name = startTime)]
+    pub fn start_time(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter)]
+    pub fn name(this: &Entry) -> String;
+    #[wasm_bindgen(method, getter, js_name = responseStart)]
+    pub fn response_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = activationStart)]
+    pub fn activation_start(this: &Entry) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = domInteractive)]
+    pub fn dom_interactive(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domContentLoadedEventEnd)]
+    pub fn dom_content_loaded_event_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = loadEventEnd)]
+    pub fn load_event_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = type)]
+    pub fn entry_type(this: &Entry) -> Option<String>;
+
+    /// `PerformanceObserver`, bound here because web-sys' `observe` takes no `type` member
+    /// and throws instead of reporting errors.
+    #[wasm_bindgen(js_name = PerformanceObserver)]
+    #[derive(Clone)]
+    pub type Observer;
+    #[wasm_bindgen(constructor, catch, js_class = PerformanceObserver)]
+    fn new(callback: &Function) -> Result<Observer, JsValue>;
+    #[wasm_bindgen(method, catch, js_class = PerformanceObserver)]
+    fn observe(this: &Observer, options: &Object) -> Result<(), JsValue>;
+    /// Entries observed but not yet delivered to the callback.
+    #[wasm_bindgen(method, js_class = PerformanceObserver, js_name = takeRecords)]
+    pub fn take_records(this: &Observer) -> Array;
+    /// Stops observing.
+    #[wasm_bindgen(method, js_class = PerformanceObserver)]
+    pub fn disconnect(this: &Observer);
+
+    /// The list handed to the observer's callback.
+    type EntryList;
+    #[wasm_bindgen(method, js_name = getEntries)]
+    fn get_entries(this: &EntryList) -> Array;
+}
+
+/// The window; the agent only ever runs in one.
+pub fn window() -> Window {
+    js_sys::global().unchecked_into()
+}
+
+/// The document of the window.
+pub fn document() -> Option<Document> {
+    window().document()
+}
+
+/// `window.performance`.
+pub fn performance() -> Option<Performance> {
+    window().performance()
+}
+
+/// Reads a property, `None` when it is absent or not of the expected kind.
+pub fn prop(target: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(target, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// Reads a numeric property.
+pub fn num(target: &JsValue, key: &str) -> Option<f64> {
+    prop(target, key).and_then(|v| v.as_f64())
+}
+
+/// The navigation entry, once the response has started (web-vitals' `getNavigationEntry`).
+pub fn navigation_entry() -> Option<Entry> {
+    let perf = performance()?;
+    let entry: Entry = perf
+        .get_entries_by_type("navigation")
+        .get(0)
+        .dyn_into()
+        .ok()?;
+    let start = entry.response_start();
+    (start > 0.0 && start < perf.now()).then_some(entry)
+}
+
+/// When the page was activated: non-zero only for prerendered pages.
+pub fn activation_start() -> f64 {
+    navigation_entry()
+        .and_then(|e| e.activation_start())
+        .unwrap_or(0.0)
+}
+
+/// `document.prerendering`, false where unsupported.
+pub fn is_prerendering() -> bool {
+    document()
+        .and_then(|d| prop(&d, "prerendering"))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// Observes one entry type with `buffered: true`, so entries from before the agent loaded
+/// are delivered too (`buffered` only works together with `type`).
+pub fn observe(
+    entry_type: &str,
+    mut on_entries: impl FnMut(Vec<Entry>) + 'static,
+) -> Option<Observer> {
+    let supported = prop(&js_sys::global(), "PerformanceObserver")
+        .and_then(|po| prop(&po, "supportedEntryTypes"))
+        .map(|types| Array::from(&types).includes(&JsValue::from_str(entry_type), 0))
+        .unwrap_or(false);
+    if !supported {
+        return None;
+    }
+    let callback = Closure::<dyn FnMut(EntryList)>::new(move |list: EntryList| {
+        on_entries(entries(&list.get_entries()))
+    });
+    let observer = Observer::new(callback.as_ref().unchecked_ref()).ok()?;
+    callback.forget();
+    let options = Object::new();
+    Reflect::set(&options, &"type".into(), &entry_type.into()).ok()?;
+    Reflect::set(&options, &"buffered".into(), &JsValue::TRUE).ok()?;
+    observer.observe(&options).ok()?;
+    Some(observer)
+}
+
+/// Converts an array of entries.
+pub fn entries(array: &Array) -> Vec<Entry> {
+    array.iter().map(JsCast::unchecked_into).collect()
+}
+
+/// Adds a capturing event listener that lives as long as the page.
+pub fn listen(
+    target: &web_sys::EventTarget,
+    event: &str,
+    handler: impl FnMut(web_sys::Event) + 'static,
+) {
+    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
+    let function: &Function = closure.as_ref().unchecked_ref();
+    if target
+        .add_event_listener_with_callback_and_bool(event, function, true)
+        .is_ok()
+    {
+        closure.forget();
+    }
+}

@@ -1,0 +1,132 @@
+//! The browser agent. The loader (`agent/js/rum.js`) reads the script tag and calls
+//! [`start`]; from then on the agent observes the page's timings and sends one beacon per
+//! page view when the page is hidden (plus an update if numbers change afterwards).
+
+mod browser;
+mod metrics;
+pub mod page_view;
+mod payload;
+mod transport;
+mod visibility;
+
+use page_view::{Field, PageView};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Settings from the script tag.
+pub struct Config {
+    /// Site key (`data-site`).
+    pub site: String,
+    /// Beacon URL (`data-endpoint`, else `/v1/beacon` on the script's origin).
+    pub endpoint: String,
+    /// Sample rate the loader applied (`data-sample`), reported so analysts can weight.
+    pub sample: f64,
+    /// Page group (`data-page-group`).
+    pub group: String,
+}
+
+struct Agent {
+    cfg: Config,
+    id: String,
+    nav: &'static str,
+    page_view: PageView,
+}
+
+thread_local! {
+    static AGENT: RefCell<Option<Agent>> = const { RefCell::new(None) };
+}
+
+/// Records a measured value for the current page view.
+pub(crate) fn record(field: Field, value: f64) {
+    AGENT.with(|a| {
+        if let Some(agent) = a.borrow_mut().as_mut() {
+            agent.page_view.set(field, value);
+        }
+    });
+}
+
+/// Starts measuring. Called once by the loader after the wasm module is instantiated.
+#[wasm_bindgen]
+pub fn start(site: String, endpoint: String, sample: f64, group: String) {
+    let started = AGENT.with(|a| a.borrow().is_some());
+    if started || site.is_empty() {
+        return;
+    }
+    let agent = Agent {
+        cfg: Config {
+            site,
+            endpoint,
+            sample,
+            group,
+        },
+        id: page_view_id(),
+        nav: metrics::navigation::navigation_type(),
+        page_view: PageView::default(),
+    };
+    AGENT.with(|a| *a.borrow_mut() = Some(agent));
+    visibility::watch();
+    metrics::navigation::read();
+    metrics::fcp::observe();
+    metrics::lcp::observe();
+    // `visibilitychange` is the last event reliably fired on mobile; `pagehide` covers
+    // browsers that skip it on unload. A second call finds nothing new and sends nothing.
+    if let Some(doc) = browser::document() {
+        browser::listen(doc.unchecked_ref(), "visibilitychange", |_| {
+            if visibility::is_hidden() {
+                flush();
+            }
+        });
+    }
+    browser::listen(&browser::window(), "pagehide", |_| flush());
+}
+
+/// Finalises what can be final and sends a beacon if anything changed since the last one.
+fn flush() {
+    metrics::lcp::finalize();
+    metrics::navigation::read();
+    let message = AGENT.with(|a| {
+        let mut guard = a.borrow_mut();
+        let agent = guard.as_mut()?;
+        let seq = agent.page_view.next_seq()?;
+        let body = payload::build(&agent.cfg, &agent.id, agent.nav, seq, &agent.page_view)?;
+        Some((agent.cfg.endpoint.clone(), body))
+    });
+    if let Some((endpoint, body)) = message {
+        transport::send(&endpoint, &body);
+    }
+}
+
+/// A random page-view id: 128 bits from `crypto.getRandomValues`, as hex.
+fn page_view_id() -> String {
+    let mut bytes = [0u8; 16];
+    if let Ok(crypto) = browser::window().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    if bytes == [0; 16] {
+        // No crypto: fall back to Math.random, still unique enough per site.
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    hex(&bytes)
+}
+
+/// Lower-case hex without `core::fmt`, which would add kilobytes to the wasm.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_encodes_every_nibble() {
+        assert_eq!(super::hex(&[0x00, 0x9f, 0xa5, 0xff]), "009fa5ff");
+    }
+}

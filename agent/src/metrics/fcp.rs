@@ -1,0 +1,29 @@
+//! First contentful paint: the `first-contentful-paint` paint entry, if the page was still
+//! visible when it happened.
+
+use crate::browser::{self, Entry, Observer};
+use crate::page_view::{since_activation, Field};
+use crate::{record, visibility};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Starts observing paint entries.
+pub fn observe() {
+    let observer: Rc<RefCell<Option<Observer>>> = Rc::default();
+    let handle = observer.clone();
+    let po = browser::observe("paint", move |entries: Vec<Entry>| {
+        if let Some(fcp) = entries
+            .iter()
+            .find(|e| e.name() == "first-contentful-paint")
+        {
+            if let Some(po) = handle.borrow().as_ref() {
+                po.disconnect();
+            }
+            if fcp.start_time() < visibility::first_hidden_time() {
+                let value = since_activation(fcp.start_time(), browser::activation_start());
+                record(Field::Fcp, value);
+            }
+        }
+    });
+    *observer.borrow_mut() = po;
+}

@@ -1,0 +1,55 @@
+//! TTFB and the document milestones from the navigation entry, relative to activation.
+
+use crate::browser;
+use crate::page_view::{since_activation, Field};
+use crate::record;
+
+/// Reads the navigation entry; called at start and again when the page is hidden, by which
+/// time the later milestones (DOMContentLoaded, load) have usually happened.
+pub fn read() {
+    let Some(entry) = browser::navigation_entry() else {
+        return;
+    };
+    let activation = entry.activation_start().unwrap_or(0.0);
+    record(
+        Field::Ttfb,
+        since_activation(entry.response_start(), activation),
+    );
+    // Zero means "has not happened yet" for these three.
+    for (field, time) in [
+        (Field::DomInteractive, entry.dom_interactive()),
+        (Field::Dcl, entry.dom_content_loaded_event_end()),
+        (Field::Load, entry.load_event_end()),
+    ] {
+        if time > 0.0 {
+            record(field, since_activation(time, activation));
+        }
+    }
+}
+
+/// The navigation type as the wire format names it (web-vitals' `navigationType`).
+pub fn navigation_type() -> &'static str {
+    let entry = browser::navigation_entry();
+    if browser::is_prerendering()
+        || entry
+            .as_ref()
+            .and_then(|e| e.activation_start())
+            .unwrap_or(0.0)
+            > 0.0
+    {
+        return "prerender";
+    }
+    if browser::document()
+        .and_then(|d| browser::prop(&d, "wasDiscarded"))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+    {
+        return "restore";
+    }
+    match entry.and_then(|e| e.entry_type()).as_deref() {
+        Some("reload") => "reload",
+        Some("back_forward") => "back_forward",
+        Some("prerender") => "prerender",
+        _ => "navigate",
+    }
+}
