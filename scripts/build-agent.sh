@@ -12,8 +12,9 @@ cargo build --quiet -p rum-agent --target wasm32-unknown-unknown --profile wasm
 wasm-bindgen --target no-modules --no-typescript --out-dir "$work" \
   target/wasm32-unknown-unknown/wasm/rum_agent.wasm
 
-# Debian's binaryen is old: name the features current Rust emits, or it refuses the module.
-wasm-opt -Oz --strip-debug --strip-producers \
+# binaryen from npm (agent/package.json): Debian's 108 points wasm-bindgen's externref table
+# export at the function table, which browsers reject.
+agent/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$work/rum_agent_bg.wasm" -o "$work/rum_agent_bg.opt.wasm"

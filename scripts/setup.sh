@@ -14,7 +14,6 @@ want_cmd() { command -v "$1" >/dev/null 2>&1 || [[ -x "$1" ]] || need_pkgs+=("$2
 want_cmd /usr/sbin/clickhouse-server clickhouse-server
 want_cmd clickhouse-client clickhouse-client
 want_cmd chromium chromium
-want_cmd wasm-opt binaryen
 want_cmd node nodejs
 want_cmd npm npm
 # EXTRA_APT_PACKAGES="cmd=package ..." adds more (the benchmark uses wrk and nginx).
@@ -42,12 +41,14 @@ if [[ "$have" != "$want" ]]; then
     || cargo install --quiet wasm-bindgen-cli --version "=$want"
 fi
 
-# --- npm packages of the browser tests ------------------------------------------------
-if [[ ! -d tests/e2e/node_modules/playwright-core ]] \
-  || [[ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]]; then
-  say "installing npm packages of tests/e2e"
-  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# --- npm packages: the agent's wasm-opt, the browser tests' playwright-core -------------
+for dir in agent tests/e2e; do
+  if [[ ! -f $dir/node_modules/.package-lock.json ]] \
+    || [[ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+    say "installing npm packages of $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 # --- GeoLite2 City database (MaxMind format) ------------------------------------------
 geo_dir=.state/geoip

@@ -81,11 +81,12 @@ pub fn num(target: &JsValue, key: &str) -> Option<f64> {
 /// The navigation entry, once the response has started (web-vitals' `getNavigationEntry`).
 pub fn navigation_entry() -> Option<Entry> {
     let perf = performance()?;
-    let entry: Entry = perf
-        .get_entries_by_type("navigation")
-        .get(0)
-        .dyn_into()
-        .ok()?;
+    let entry = perf.get_entries_by_type("navigation").get(0);
+    if entry.is_undefined() {
+        return None;
+    }
+    // Not `dyn_into`: `Entry` is our name, there is no JS class to check `instanceof` against.
+    let entry: Entry = entry.unchecked_into();
     let start = entry.response_start();
     (start > 0.0 && start < perf.now()).then_some(entry)
 }

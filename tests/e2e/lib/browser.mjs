@@ -1,0 +1,61 @@
+// Real headless Chromium (Debian's package) driven through playwright-core.
+import { execFileSync } from "node:child_process";
+import { chromium } from "playwright-core";
+
+/** Flags that keep Chromium quiet, deterministic and runnable as root in CI. */
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** The installed Chromium's version, e.g. "156.0.8078.79". */
+export function chromiumVersion() {
+  const out = execFileSync(executablePath(), ["--version"], { encoding: "utf8" });
+  return out.match(/(\d+\.\d+\.\d+\.\d+)/)?.[1] ?? "120.0.0.0";
+}
+
+function executablePath() {
+  return process.env.CHROMIUM || "/usr/bin/chromium";
+}
+
+/**
+ * A user agent a real shopper's Chrome would send. Headless Chromium says "HeadlessChrome",
+ * which the collector rightly flags as a bot; simulated shoppers should count as people.
+ */
+export function shopperUserAgent(mobile = false) {
+  const version = chromiumVersion();
+  return mobile
+    ? `Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version} Mobile Safari/537.36`
+    : `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version} Safari/537.36`;
+}
+
+/**
+ * Launches Chromium; playwright gives every launch a fresh temporary profile directory.
+ * `userAgent` is set for the whole browser: a per-context override does not reach beacons
+ * the browser sends while a page unloads.
+ */
+export async function launch({ userAgent } = {}) {
+  return chromium.launch({
+    executablePath: executablePath(),
+    headless: true,
+    args: userAgent ? [...ARGS, `--user-agent=${userAgent}`] : ARGS,
+  });
+}
+
+/** Waits until the agent on `page` has started (the loader marks its own script tag). */
+export async function agentRunning(page) {
+  await page.waitForSelector('script[data-rum-state="running"]', { state: "attached", timeout: 15000 });
+}
+
+/**
+ * Hides the page the way a shopper does when leaving it: navigating away fires
+ * `visibilitychange` (hidden) and `pagehide`, when the agent sends its beacon.
+ */
+export async function leave(page) {
+  await page.goto("about:blank");
+}
