@@ -14,6 +14,7 @@ want_cmd() { command -v "$1" >/dev/null 2>&1 || [[ -x "$1" ]] || need_pkgs+=("$2
 want_cmd /usr/sbin/clickhouse-server clickhouse-server
 want_cmd clickhouse-client clickhouse-client
 want_cmd chromium chromium
+want_cmd curl curl
 want_cmd node nodejs
 want_cmd npm npm
 # EXTRA_APT_PACKAGES="cmd=package ..." adds more (the benchmark uses wrk and nginx).

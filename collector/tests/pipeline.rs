@@ -36,7 +36,11 @@ async fn beacon_lands_in_clickhouse_with_exact_values_and_enrichment() {
     assert_eq!(cols[2].parse::<f64>().unwrap(), 1834.70000000298);
     assert_eq!(cols[3], "product");
     assert_eq!(cols[4], "/product/1");
-    assert!(!cols[5].contains("secret"), "query string stored: {}", cols[5]);
+    assert!(
+        !cols[5].contains("secret"),
+        "query string stored: {}",
+        cols[5]
+    );
     assert_eq!(cols[6], "Chrome");
     assert_eq!(cols[7], "desktop");
     assert_eq!(cols[8], "0");

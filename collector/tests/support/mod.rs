@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 /// The ClickHouse under test. There is no silent skip: without a server these tests fail.
 pub fn clickhouse_url() -> String {
-    std::env::var("CLICKHOUSE_URL").expect(
-        "CLICKHOUSE_URL must point at a ClickHouse server; scripts/test.sh starts one",
-    )
+    std::env::var("CLICKHOUSE_URL")
+        .expect("CLICKHOUSE_URL must point at a ClickHouse server; scripts/test.sh starts one")
 }
 
 /// A fresh database name for one test, so tests never see each other's rows.

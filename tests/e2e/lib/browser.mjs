@@ -1,5 +1,6 @@
 // Real headless Chromium (Debian's package) driven through playwright-core.
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 /** Flags that keep Chromium quiet, deterministic and runnable as root in CI. */
@@ -19,8 +20,10 @@ export function chromiumVersion() {
   return out.match(/(\d+\.\d+\.\d+\.\d+)/)?.[1] ?? "120.0.0.0";
 }
 
+/** Debian's chromium binary; its /usr/bin wrapper script only adds noise on stderr. */
 function executablePath() {
-  return process.env.CHROMIUM || "/usr/bin/chromium";
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  return existsSync("/usr/lib/chromium/chromium") ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium";
 }
 
 /**

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Brings up the whole system: ClickHouse (a private one unless CLICKHOUSE_URL is set), the
+# collector, the demo storefront, and simulated shoppers in headless Chromium; then prints
+# the percentile report and keeps serving until Ctrl-C.
+#
+#   ./scripts/up.sh            run and keep serving
+#   ./scripts/up.sh --exit     stop after the report
+#
+# Environment: RUM_PORT (8080), DEMO_PORT (8081), JOURNEYS (20 shopper visits),
+# CLICKHOUSE_URL (use that server instead of a private one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exit_after=false
+for arg in "$@"; do
+  case $arg in
+    --exit) exit_after=true ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+say() { printf '\033[1m[up]\033[0m %s\n' "$*"; }
+
+./scripts/setup.sh
+say "building (release)"
+cargo build --release --quiet -p rum-collector -p rum-demo-site
+./scripts/build-agent.sh
+
+if [[ -z ${CLICKHOUSE_URL:-} ]]; then
+  ./scripts/clickhouse.sh start >/dev/null
+  CLICKHOUSE_URL=$(./scripts/clickhouse.sh url)
+fi
+export CLICKHOUSE_URL
+
+rum_port=${RUM_PORT:-8080}
+demo_port=${DEMO_PORT:-8081}
+collector_url=http://127.0.0.1:$rum_port
+demo_url=http://127.0.0.1:$demo_port
+logs=.state/logs
+mkdir -p "$logs"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_healthy() {
+  for _ in $(seq 1 200); do
+    curl -fsS "$1/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$2" 2>/dev/null || { echo "$3 exited; see $logs/$3.log" >&2; tail -n 20 "$logs/$3.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "$3 did not become healthy; see $logs/$3.log" >&2
+  exit 1
+}
+
+say "starting collector on $collector_url (log: $logs/collector.log)"
+RUM__SERVER__LISTEN=127.0.0.1:$rum_port \
+RUM__GEOIP__PATH=${RUM__GEOIP__PATH:-.state/geoip/GeoLite2-City.mmdb} \
+  target/release/collector serve >"$logs/collector.log" 2>&1 &
+pids+=($!)
+wait_healthy "$collector_url" $! collector
+
+say "starting demo storefront on $demo_url (log: $logs/demo-site.log)"
+target/release/demo-site --listen "127.0.0.1:$demo_port" --collector "$collector_url" \
+  >"$logs/demo-site.log" 2>&1 &
+pids+=($!)
+wait_healthy "$demo_url" $! demo-site
+
+since=$(date +%s)
+say "driving ${JOURNEYS:-20} shopper visits through the storefront in headless Chromium"
+node tests/e2e/shoppers.mjs --demo "$demo_url" --journeys "${JOURNEYS:-20}" --parallel 3
+sleep 2 # the collector flushes its batch at least every second
+
+say "percentiles per page group since the shoppers started (collector report --from $since)"
+target/release/collector report --from "$since"
+
+cat <<INFO
+
+  demo storefront   $demo_url/
+  collector         $collector_url/  (/healthz, /metrics, POST /v1/beacon, /rum.js)
+  ClickHouse        $CLICKHOUSE_URL  (database rum, table page_views)
+  report again      target/release/collector report --since 1h
+  logs              $logs/
+
+INFO
+if $exit_after; then
+  exit 0
+fi
+say "serving; press Ctrl-C to stop"
+wait
