@@ -59,6 +59,7 @@ wait_healthy() {
 say "starting collector on $collector_url (log: $logs/collector.log)"
 RUM__SERVER__LISTEN=127.0.0.1:$rum_port \
 RUM__GEOIP__PATH=${RUM__GEOIP__PATH:-.state/geoip/GeoLite2-City.mmdb} \
+RUM__WAL__DIR=${RUM__WAL__DIR:-.state/wal} \
   target/release/collector serve >"$logs/collector.log" 2>&1 &
 pids+=($!)
 wait_healthy "$collector_url" $! collector

@@ -53,6 +53,8 @@ pub struct Config {
     pub clickhouse: ClickHouse,
     /// Batching of inserts.
     pub batch: Batch,
+    /// Write-ahead log.
+    pub wal: Wal,
     /// Geo enrichment.
     pub geoip: GeoIp,
     /// Logging.
@@ -142,6 +144,33 @@ impl Default for Batch {
             max_rows: 20_000,
             max_age_ms: 1000,
             retry_initial_ms: 200,
+        }
+    }
+}
+
+/// Write-ahead log: accepted beacons wait here, on local disk, until ClickHouse has them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Wal {
+    /// Directory of the log segments (created if missing). One collector per directory.
+    pub dir: PathBuf,
+    /// Acknowledge a beacon only after fsync (true), or as soon as the OS has the write
+    /// (false: faster, but a power loss can lose the last moments).
+    pub fsync: bool,
+    /// Size at which a new segment file is started, bytes.
+    pub segment_bytes: u64,
+    /// Disk cap, bytes: beyond it new beacons get 503 with Retry-After; nothing accepted is
+    /// dropped.
+    pub max_disk_bytes: u64,
+}
+
+impl Default for Wal {
+    fn default() -> Self {
+        Wal {
+            dir: PathBuf::from("wal"),
+            fsync: true,
+            segment_bytes: 16 * 1024 * 1024,
+            max_disk_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -241,6 +270,11 @@ impl Config {
         if self.server.max_inflated_bytes < self.server.max_body_bytes {
             return Err(ConfigError::Invalid(
                 "server.max_inflated_bytes must be >= server.max_body_bytes".into(),
+            ));
+        }
+        if self.wal.segment_bytes == 0 || self.wal.max_disk_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "wal.segment_bytes and wal.max_disk_bytes must be positive".into(),
             ));
         }
         for s in &self.sites {

@@ -19,8 +19,12 @@ pub struct Metrics {
     pub insert_rows: AtomicU64,
     /// Failed insert attempts.
     pub insert_errors: AtomicU64,
-    /// Rows waiting to be inserted.
-    pub pending_rows: AtomicU64,
+    /// Bytes of write-ahead log on disk (not yet known to be in ClickHouse).
+    pub wal_bytes: AtomicU64,
+    /// Write-ahead log segment files on disk.
+    pub wal_segments: AtomicU64,
+    /// Group commits (one write and fsync each) of the write-ahead log.
+    pub wal_fsyncs: AtomicU64,
     /// Whether the last insert attempt succeeded.
     pub clickhouse_up: AtomicBool,
 }
@@ -73,6 +77,11 @@ impl Metrics {
             "User-agent cache misses.",
             ua.1,
         );
+        counter(
+            "rum_wal_group_commits_total",
+            "Write-ahead log group commits (one write and fsync each).",
+            self.wal_fsyncs.load(Relaxed),
+        );
         let _ = writeln!(
             s,
             "# HELP rum_beacons_refused_total Beacons or requests refused, by reason."
@@ -87,11 +96,24 @@ impl Metrics {
                 c.load(Relaxed)
             );
         }
-        let _ = writeln!(
-            s,
-            "# HELP rum_pending_rows Rows waiting to be inserted.\n# TYPE rum_pending_rows gauge"
-        );
-        let _ = writeln!(s, "rum_pending_rows {}", self.pending_rows.load(Relaxed));
+        for (name, help, v) in [
+            (
+                "rum_wal_bytes",
+                "Write-ahead log bytes on disk not yet known to be in ClickHouse.",
+                &self.wal_bytes,
+            ),
+            (
+                "rum_wal_segments",
+                "Write-ahead log segment files on disk.",
+                &self.wal_segments,
+            ),
+        ] {
+            let _ = writeln!(
+                s,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}",
+                v.load(Relaxed)
+            );
+        }
         let _ = writeln!(s, "# HELP rum_clickhouse_up Whether the last insert succeeded.\n# TYPE rum_clickhouse_up gauge");
         let _ = writeln!(
             s,

@@ -28,14 +28,17 @@ pub enum Refusal {
     /// The `Origin` (or `Referer`) is not allowed for the site.
     #[error("forbidden_origin")]
     ForbiddenOrigin,
-    /// The queue to ClickHouse is full.
+    /// The write-ahead log is at its disk cap or its writer is backed up.
     #[error("overloaded")]
     Overloaded,
+    /// The write-ahead log could not be written (disk error).
+    #[error("storage_unavailable")]
+    StorageUnavailable,
 }
 
 impl Refusal {
     /// Request-level reasons, in counter order after the beacon reasons.
-    pub const REQUEST_LEVEL: [Refusal; 7] = [
+    pub const REQUEST_LEVEL: [Refusal; 8] = [
         Refusal::BodyTooLarge,
         Refusal::InflatedTooLarge,
         Refusal::BadEncoding,
@@ -43,6 +46,7 @@ impl Refusal {
         Refusal::UnknownSite,
         Refusal::ForbiddenOrigin,
         Refusal::Overloaded,
+        Refusal::StorageUnavailable,
     ];
 
     /// Number of distinct reasons (size of the counter array).
@@ -81,6 +85,7 @@ impl Refusal {
             Refusal::UnknownSite => "unknown_site",
             Refusal::ForbiddenOrigin => "forbidden_origin",
             Refusal::Overloaded => "overloaded",
+            Refusal::StorageUnavailable => "storage_unavailable",
         }
     }
 
@@ -91,7 +96,7 @@ impl Refusal {
             Refusal::BodyTooLarge | Refusal::InflatedTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::UnknownSite | Refusal::ForbiddenOrigin => StatusCode::FORBIDDEN,
-            Refusal::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Overloaded | Refusal::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::enrich::{GeoDb, UaCache};
 use crate::http::{self, AppState, SiteRule};
 use crate::metrics::Metrics;
-use crate::sink::{clickhouse as ch, Batcher};
+use crate::sink::{clickhouse as ch, wal, Batcher};
 use crate::store::migrate;
 use actix_web::{web, App, HttpServer};
 use std::collections::HashMap;
@@ -54,8 +54,20 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     }
 
     let metrics = Arc::new(Metrics::default());
+    let (wal, durable) = wal::open(&cfg.wal, metrics.clone()).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the write-ahead log in {}: {e}",
+            cfg.wal.dir.display()
+        )
+    })?;
     let inserter = ch::RowInserter::new(client, &cfg.clickhouse.database);
-    let (queue, batcher) = Batcher::new(cfg.batch.clone(), inserter, metrics.clone(), 100_000);
+    let batcher = Batcher::new(
+        cfg.wal.dir.clone(),
+        cfg.batch.clone(),
+        inserter,
+        metrics.clone(),
+        durable,
+    );
     let batcher = tokio::spawn(batcher.run());
 
     let sites = (!cfg.sites.is_empty()).then(|| {
@@ -79,7 +91,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         geo,
         ua: UaCache::new(10_000),
         metrics,
-        queue,
+        wal,
         trusted_proxies: cfg.server.trusted_proxies.clone(),
         max_body_bytes: cfg.server.max_body_bytes,
         max_inflated_bytes: cfg.server.max_inflated_bytes,
@@ -98,13 +110,14 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     tracing::info!(listen = %cfg.server.listen, "collector listening");
     server.run().await?;
 
-    tracing::info!("stopped accepting; draining queue");
+    tracing::info!("stopped accepting; draining the write-ahead log");
     drop(state);
     match tokio::time::timeout(DRAIN_DEADLINE, batcher).await {
-        Ok(_) => tracing::info!("queue drained"),
-        Err(_) => tracing::error!(
+        Ok(_) => tracing::info!("drained"),
+        // Nothing is lost: the rest stays in the log and is replayed at the next start.
+        Err(_) => tracing::warn!(
             deadline_s = DRAIN_DEADLINE.as_secs(),
-            "queue not drained before the deadline"
+            "write-ahead log not drained before the deadline; the rest is sent after restart"
         ),
     }
     Ok(())

@@ -5,7 +5,7 @@ use super::{client_ip::client_ip, AppState};
 use crate::enrich::{Enrichment, Geo};
 use crate::refusal::Refusal;
 use crate::row;
-use crate::sink::Chunk;
+use crate::sink::{AppendError, Chunk};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::BytesMut;
@@ -82,7 +82,7 @@ pub async fn post(
 
     match parsed {
         Body::One(mut b) => match ctx.accept(&mut b) {
-            Ok(()) => ctx.commit(1, None),
+            Ok(()) => ctx.commit(1, None).await,
             Err(r) => refuse(&st, r, origin.as_deref()),
         },
         Body::Many(items) => {
@@ -106,7 +106,7 @@ pub async fn post(
             if accepted == 0 {
                 return cors(HttpResponse::BadRequest(), origin.as_deref()).json(summary);
             }
-            ctx.commit(accepted, Some(summary))
+            ctx.commit(accepted, Some(summary)).await
         }
     }
 }
@@ -134,14 +134,18 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// Queues the request's rows and answers.
-    fn commit(self, rows: u32, summary: Option<serde_json::Value>) -> HttpResponse {
+    /// Writes the request's rows to the write-ahead log and answers once they are durable.
+    async fn commit(self, rows: u32, summary: Option<serde_json::Value>) -> HttpResponse {
         let chunk = Chunk {
             rows,
             bytes: self.buf.split().freeze(),
         };
-        if !self.st.queue.offer(chunk) {
-            return refuse(self.st, Refusal::Overloaded, self.origin);
+        match self.st.wal.append(chunk).await {
+            Ok(()) => {}
+            Err(AppendError::Full) => return refuse(self.st, Refusal::Overloaded, self.origin),
+            Err(AppendError::Io) => {
+                return refuse(self.st, Refusal::StorageUnavailable, self.origin)
+            }
         }
         self.st.metrics.accepted.fetch_add(rows as u64, Relaxed);
         match summary {
@@ -254,7 +258,7 @@ fn count_refusal(st: &AppState, r: Refusal) {
 fn refuse(st: &AppState, r: Refusal, origin: Option<&str>) -> HttpResponse {
     count_refusal(st, r);
     let mut resp = cors(HttpResponse::build(r.status()), origin);
-    if r == Refusal::Overloaded {
+    if r.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
         resp.insert_header((header::RETRY_AFTER, "5"));
     }
     resp.json(serde_json::json!({ "error": r.code() }))

@@ -7,7 +7,7 @@ pub mod health;
 
 use crate::enrich::{GeoDb, UaCache};
 use crate::metrics::Metrics;
-use crate::sink::Queue;
+use crate::sink::Wal;
 use actix_web::web;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -32,8 +32,8 @@ pub struct AppState {
     pub ua: UaCache,
     /// Counters.
     pub metrics: Arc<Metrics>,
-    /// Rows to the batcher.
-    pub queue: Queue,
+    /// The write-ahead log accepted rows go to.
+    pub wal: Wal,
     /// Peers whose forwarding headers are believed.
     pub trusted_proxies: Vec<IpAddr>,
     /// Body limits.

@@ -1,130 +1,214 @@
-//! Collects encoded rows from request handlers and flushes them to ClickHouse when enough rows
-//! wait or the oldest is old enough. A failed insert is retried with backoff and the rows stay.
+//! Follows the write-ahead log and inserts its rows into ClickHouse in batches: when enough
+//! rows wait or the oldest is old enough. A failed insert is retried with backoff while the
+//! log keeps growing on disk; segments are deleted only after ClickHouse acknowledged them.
 
 use crate::config::Batch;
 use crate::metrics::Metrics;
 use crate::sink::clickhouse::RowInserter;
-use bytes::{Bytes, BytesMut};
+use crate::sink::wal::{self, Pos};
+use bytes::BytesMut;
+use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-
-/// Encoded RowBinary rows from one request.
-pub struct Chunk {
-    /// How many rows `bytes` holds.
-    pub rows: u32,
-    /// The rows, back to back.
-    pub bytes: Bytes,
-}
-
-/// The handlers' end of the queue.
-#[derive(Clone)]
-pub struct Queue {
-    tx: mpsc::Sender<Chunk>,
-}
-
-impl Queue {
-    /// Hands rows to the batcher without waiting; `false` when the queue is full or closed.
-    pub fn offer(&self, chunk: Chunk) -> bool {
-        self.tx.try_send(chunk).is_ok()
-    }
-}
+use tokio::sync::watch;
 
 /// The batcher task's state.
 pub struct Batcher {
-    rx: mpsc::Receiver<Chunk>,
+    dir: PathBuf,
     cfg: Batch,
     inserter: RowInserter,
     metrics: Arc<Metrics>,
+    durable: watch::Receiver<Pos>,
+    /// Everything before this reached ClickHouse.
+    committed: Pos,
+    /// Everything before this is in `buf`.
+    read: Pos,
     buf: BytesMut,
-    rows: usize,
+    rows: u32,
     oldest: Option<Instant>,
 }
 
 impl Batcher {
-    /// A queue of `capacity` chunks and the batcher that drains it.
+    /// A batcher over the log in `dir`, resuming at its saved cursor (a restart replays what
+    /// had not reached ClickHouse).
     pub fn new(
+        dir: PathBuf,
         cfg: Batch,
         inserter: RowInserter,
         metrics: Arc<Metrics>,
-        capacity: usize,
-    ) -> (Queue, Batcher) {
-        let (tx, rx) = mpsc::channel(capacity);
-        let b = Batcher {
-            rx,
+        durable: watch::Receiver<Pos>,
+    ) -> Batcher {
+        let first = wal::segments(&dir)
+            .ok()
+            .and_then(|s| s.first().copied())
+            .unwrap_or(durable.borrow().segment);
+        let start = wal::load_cursor(&dir)
+            .filter(|c| c.segment >= first)
+            .unwrap_or(Pos {
+                segment: first,
+                offset: 0,
+            });
+        Batcher {
+            dir,
             cfg,
             inserter,
             metrics,
+            durable,
+            committed: start,
+            read: start,
             buf: BytesMut::new(),
             rows: 0,
             oldest: None,
-        };
-        (Queue { tx }, b)
+        }
     }
 
-    /// Runs until every queue handle is dropped, then flushes what is left.
+    /// Runs until the log's writer stops (shutdown) and everything durable is inserted.
     pub async fn run(mut self) {
         let max_age = Duration::from_millis(self.cfg.max_age_ms);
+        let mut writer_done = false;
         loop {
-            let deadline = self.oldest.map(|t| t + max_age);
-            let next = match deadline {
-                Some(d) => tokio::time::timeout_at(d.into(), self.rx.recv()).await,
-                None => Ok(self.rx.recv().await),
-            };
-            match next {
-                Ok(Some(chunk)) => {
-                    self.oldest.get_or_insert_with(Instant::now);
-                    self.rows += chunk.rows as usize;
-                    self.buf.extend_from_slice(&chunk.bytes);
-                    self.metrics
-                        .pending_rows
-                        .fetch_add(chunk.rows as u64, Relaxed);
-                    if self.rows >= self.cfg.max_rows {
-                        self.flush().await;
-                    }
+            let durable = *self.durable.borrow_and_update();
+            let caught_up = self.fill(durable).await;
+            let aged = self.oldest.is_some_and(|t| t.elapsed() >= max_age);
+            if self.rows as usize >= self.cfg.max_rows || aged || (writer_done && caught_up) {
+                self.flush().await;
+            }
+            if writer_done && caught_up && self.rows == 0 {
+                break;
+            }
+            if caught_up && !writer_done {
+                let wake = self.oldest.map(|t| t + max_age);
+                tokio::select! {
+                    changed = self.durable.changed() => writer_done = changed.is_err(),
+                    _ = sleep_until(wake) => {}
                 }
-                Ok(None) => break,
-                Err(_elapsed) => self.flush().await,
             }
         }
-        self.flush().await;
-        tracing::info!("batcher drained");
+        tracing::info!("write-ahead log drained to ClickHouse");
     }
 
-    async fn flush(&mut self) {
-        if self.rows == 0 {
-            return;
-        }
-        let body = self.buf.split().freeze();
-        let mut delay = Duration::from_millis(self.cfg.retry_initial_ms.max(1));
-        loop {
-            let started = Instant::now();
-            match self.inserter.insert(body.clone()).await {
-                Ok(()) => {
-                    let m = &self.metrics;
-                    m.insert_batches.fetch_add(1, Relaxed);
-                    m.insert_rows.fetch_add(self.rows as u64, Relaxed);
-                    m.pending_rows.fetch_sub(self.rows as u64, Relaxed);
-                    m.clickhouse_up.store(true, Relaxed);
-                    tracing::debug!(
-                        rows = self.rows,
-                        bytes = body.len(),
-                        ms = started.elapsed().as_millis() as u64,
-                        "inserted"
-                    );
-                    break;
+    /// Reads durable records into the batch; `true` when nothing durable is left unread.
+    async fn fill(&mut self, durable: Pos) -> bool {
+        while self.read < durable && (self.rows as usize) < self.cfg.max_rows {
+            let (dir, at) = (self.dir.clone(), self.read);
+            // Older segments are complete files; the current one is read only up to what the
+            // writer has made durable.
+            let end = (at.segment == durable.segment).then_some(durable.offset);
+            let want = (self.cfg.max_rows - self.rows as usize) as u32;
+            let read = tokio::task::spawn_blocking(move || {
+                let mut out = BytesMut::new();
+                wal::read_records(&dir, at.segment, at.offset, end, want, &mut out)
+                    .map(|r| (r, out))
+            })
+            .await;
+            match read {
+                Ok(Ok((r, out))) => {
+                    if r.rows > 0 {
+                        self.oldest.get_or_insert_with(Instant::now);
+                        self.buf.extend_from_slice(&out);
+                        self.rows += r.rows;
+                    }
+                    self.read.offset = r.offset;
+                    if r.exhausted && at.segment < durable.segment {
+                        self.read = self.next_segment(at.segment, durable);
+                    } else if r.rows == 0 {
+                        return self.read >= durable;
+                    }
+                }
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                    self.read = self.next_segment(at.segment, durable);
+                }
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, segment = at.segment, "write-ahead log read failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    return false;
                 }
                 Err(e) => {
-                    self.metrics.insert_errors.fetch_add(1, Relaxed);
-                    self.metrics.clickhouse_up.store(false, Relaxed);
-                    tracing::warn!(error = %e, rows = self.rows, retry_ms = delay.as_millis() as u64, "insert failed");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(30));
+                    tracing::error!(error = %e, "write-ahead log reader panicked");
+                    return false;
+                }
+            }
+        }
+        self.read >= durable
+    }
+
+    /// The first segment after `id` that exists, or the writer's current one.
+    fn next_segment(&self, id: u64, durable: Pos) -> Pos {
+        let next = wal::segments(&self.dir)
+            .ok()
+            .and_then(|s| s.into_iter().find(|&s| s > id))
+            .unwrap_or(durable.segment)
+            .min(durable.segment);
+        Pos {
+            segment: next,
+            offset: 0,
+        }
+    }
+
+    /// Inserts the batch, retrying until ClickHouse acknowledges it, then moves the cursor
+    /// and deletes the segments that are now entirely in ClickHouse.
+    async fn flush(&mut self) {
+        if self.rows > 0 {
+            let body = self.buf.split().freeze();
+            let mut delay = Duration::from_millis(self.cfg.retry_initial_ms.max(1));
+            loop {
+                let started = Instant::now();
+                match self.inserter.insert(body.clone()).await {
+                    Ok(()) => {
+                        let m = &self.metrics;
+                        m.insert_batches.fetch_add(1, Relaxed);
+                        m.insert_rows.fetch_add(self.rows as u64, Relaxed);
+                        m.clickhouse_up.store(true, Relaxed);
+                        tracing::debug!(
+                            rows = self.rows,
+                            bytes = body.len(),
+                            ms = started.elapsed().as_millis() as u64,
+                            "inserted"
+                        );
+                        break;
+                    }
+                    Err(e) => {
+                        self.metrics.insert_errors.fetch_add(1, Relaxed);
+                        self.metrics.clickhouse_up.store(false, Relaxed);
+                        tracing::warn!(error = %e, rows = self.rows, retry_ms = delay.as_millis() as u64, "insert failed");
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(30));
+                    }
                 }
             }
         }
         self.rows = 0;
         self.oldest = None;
+        if self.read != self.committed {
+            self.committed = self.read;
+            self.release();
+        }
+    }
+
+    /// Saves the cursor and deletes segments wholly before it.
+    fn release(&self) {
+        if let Err(e) = wal::save_cursor(&self.dir, self.committed) {
+            // Not fatal: a stale cursor replays rows that the table deduplicates.
+            tracing::warn!(error = %e, "could not save the write-ahead log cursor");
+        }
+        let Ok(ids) = wal::segments(&self.dir) else {
+            return;
+        };
+        for id in ids.into_iter().filter(|&id| id < self.committed.segment) {
+            let path = wal::segment_path(&self.dir, id);
+            let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            if std::fs::remove_file(&path).is_ok() {
+                self.metrics.wal_bytes.fetch_sub(len, Relaxed);
+                self.metrics.wal_segments.fetch_sub(1, Relaxed);
+            }
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
     }
 }

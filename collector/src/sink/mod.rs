@@ -1,6 +1,9 @@
-//! Where accepted rows go: a bounded queue in front of a batcher that writes to ClickHouse.
+//! Where accepted rows go: a write-ahead log on local disk, and a batcher that follows it and
+//! writes to ClickHouse.
 
 pub mod batcher;
 pub mod clickhouse;
+pub mod wal;
 
-pub use batcher::{Batcher, Chunk, Queue};
+pub use batcher::Batcher;
+pub use wal::{AppendError, Chunk, Wal};

@@ -55,31 +55,60 @@ pub struct Collector {
     pub url: String,
     /// Database it writes to.
     pub database: String,
+    /// Its write-ahead log directory.
+    pub wal_dir: std::path::PathBuf,
+}
+
+/// A free local TCP port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A fresh, empty directory for one test's write-ahead log.
+pub fn fresh_wal_dir(database: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rum-it-wal-{database}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
 impl Collector {
-    /// Starts `collector serve` on a free port, writing to `database`.
+    /// Starts `collector serve` on a free port, writing to `database` through a fresh log.
     pub async fn start(database: &str) -> Collector {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_collector"))
-            .arg("serve")
+        Self::start_with(database, &fresh_wal_dir(database), &[]).await
+    }
+
+    /// Starts `collector serve` with the log in `wal_dir` (kept as found: a restart replays
+    /// it) and extra `RUM__...` overrides.
+    pub async fn start_with(
+        database: &str,
+        wal_dir: &std::path::Path,
+        env: &[(&str, String)],
+    ) -> Collector {
+        let port = free_port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_collector"));
+        cmd.arg("serve")
             .env("CLICKHOUSE_URL", clickhouse_url())
             .env("RUM__SERVER__LISTEN", format!("127.0.0.1:{port}"))
             .env("RUM__SERVER__WORKERS", "1")
             .env("RUM__CLICKHOUSE__DATABASE", database)
+            .env("RUM__WAL__DIR", wal_dir)
             .env("RUM__BATCH__MAX_AGE_MS", "100")
+            .env("RUM__BATCH__RETRY_INITIAL_MS", "50")
             .env("RUM__LOG__LEVEL", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("collector binary runs");
+            .stdout(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("collector binary runs");
         let c = Collector {
             child,
             url: format!("http://127.0.0.1:{port}"),
             database: database.to_string(),
+            wal_dir: wal_dir.to_path_buf(),
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while reqwest::get(format!("{}/healthz", c.url)).await.is_err() {
@@ -87,6 +116,22 @@ impl Collector {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         c
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub fn crash(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit code and how long it took.
+    pub fn terminate(mut self) -> (Option<i32>, Duration) {
+        let started = Instant::now();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().expect("collector exits");
+        (status.code(), started.elapsed())
     }
 
     /// POSTs a beacon body as the browser agent does (`text/plain`).
@@ -120,5 +165,86 @@ impl Drop for Collector {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// POSTs one beacon; `None` when the collector did not answer (it may be dead).
+pub async fn try_post(
+    client: &reqwest::Client,
+    url: &str,
+    body: String,
+) -> Option<reqwest::Response> {
+    client
+        .post(format!("{url}/v1/beacon"))
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .ok()
+}
+
+/// A minimal valid beacon for page view `pv`.
+pub fn beacon(pv: &str) -> String {
+    format!(
+        r#"{{"v":1,"site":"demo","pv":"{pv}","seq":1,"url":"https://shop.example/p","group":"it","ttfb":12.5}}"#
+    )
+}
+
+/// A TCP forwarder to ClickHouse that a test can cut and restore, so the collector sees
+/// ClickHouse go away (connections reset, new ones refused) and come back.
+pub struct Gate {
+    /// Port the collector should use instead of ClickHouse's.
+    pub port: u16,
+    target: String,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Gate {
+    /// A closed gate in front of `CLICKHOUSE_URL`.
+    pub fn new() -> Gate {
+        let url = clickhouse_url();
+        let target = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        Gate {
+            port: free_port(),
+            target,
+            tasks: Default::default(),
+        }
+    }
+
+    /// The URL the collector should use.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts forwarding.
+    pub async fn open(&self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("gate port free");
+        let (target, tasks) = (self.target.clone(), self.tasks.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+                tasks.lock().unwrap().push(conn);
+            }
+        });
+        self.tasks.lock().unwrap().push(accept);
+    }
+
+    /// Stops forwarding: open connections are cut and new ones refused.
+    pub async fn close(&self) {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+        // Let the aborted tasks drop their sockets before the test goes on.
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -1,6 +1,8 @@
 // Starts the real collector and demo site (release binaries) on free ports for one test file.
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { clickhouseUrl } from "./clickhouse.mjs";
@@ -51,6 +53,7 @@ export async function startSystem({ database, collectorEnv = {} }) {
     RUM__SERVER__WORKERS: "1",
     RUM__SERVER__AGENT_DIR: path.join(ROOT, "agent/dist"),
     RUM__CLICKHOUSE__DATABASE: database,
+    RUM__WAL__DIR: mkdtempSync(path.join(tmpdir(), "rum-e2e-wal-")),
     RUM__BATCH__MAX_AGE_MS: "200",
     RUM__GEOIP__PATH: path.join(ROOT, ".state/geoip/GeoLite2-City.mmdb"),
     RUM__LOG__LEVEL: "warn",

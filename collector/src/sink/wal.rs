@@ -1,0 +1,394 @@
+//! Write-ahead log: a beacon is acknowledged only once its row is in a log segment on local
+//! disk, so nothing accepted is lost when ClickHouse is down or the collector dies.
+//!
+//! One writer thread appends records and fsyncs once for everything that arrived meanwhile
+//! (group commit), then publishes the durable end of the log. The batcher reads records up to
+//! that end, inserts them, and deletes segments once ClickHouse acknowledged all their rows.
+//! Each start writes to a new segment, so a torn tail from a crash is never appended to; the
+//! reader stops a segment at its first invalid record.
+
+use crate::config::Wal as WalConfig;
+use crate::metrics::Metrics;
+use bytes::{Bytes, BytesMut};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use thiserror::Error;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Encoded RowBinary rows from one request.
+pub struct Chunk {
+    /// How many rows `bytes` holds.
+    pub rows: u32,
+    /// The rows, back to back.
+    pub bytes: Bytes,
+}
+
+/// A place in the log: segment id and byte offset within it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    /// Segment id (file name).
+    pub segment: u64,
+    /// Byte offset in the segment.
+    pub offset: u64,
+}
+
+/// Why an append was not made durable.
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+pub enum AppendError {
+    /// The log reached `wal.max_disk_bytes`, or the writer's queue is full.
+    #[error("write-ahead log full")]
+    Full,
+    /// The disk write or fsync failed.
+    #[error("write-ahead log write failed")]
+    Io,
+}
+
+/// Record header: payload length, row count, CRC-32 of the payload (little endian).
+const HEADER: usize = 12;
+/// Largest record accepted when reading, so a corrupt length cannot make us allocate GiBs.
+const MAX_RECORD: usize = 64 * 1024 * 1024;
+/// Appends waiting for the writer; more get `Full` (503) at once rather than queueing
+/// without bound.
+const QUEUE: usize = 8192;
+
+struct Append {
+    chunk: Chunk,
+    done: oneshot::Sender<Result<(), AppendError>>,
+}
+
+/// The handlers' end of the log.
+#[derive(Clone)]
+pub struct Wal {
+    tx: mpsc::Sender<Append>,
+    metrics: Arc<Metrics>,
+    max_disk_bytes: u64,
+}
+
+impl Wal {
+    /// Makes `chunk` durable (per `wal.fsync`); resolves once it is, or with the reason not.
+    pub async fn append(&self, chunk: Chunk) -> Result<(), AppendError> {
+        if self.metrics.wal_bytes.load(Relaxed) >= self.max_disk_bytes {
+            return Err(AppendError::Full);
+        }
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .try_send(Append { chunk, done })
+            .map_err(|_| AppendError::Full)?;
+        wait.await.unwrap_or(Err(AppendError::Io))
+    }
+}
+
+/// Path of segment `id` in `dir`.
+pub fn segment_path(dir: &Path, id: u64) -> PathBuf {
+    dir.join(format!("{id:020}.wal"))
+}
+
+/// Segment ids present in `dir`, ascending.
+pub fn segments(dir: &Path) -> io::Result<Vec<u64>> {
+    let mut ids: Vec<u64> = fs::read_dir(dir)?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name();
+            let name = name.to_str()?;
+            name.strip_suffix(".wal")?.parse().ok()
+        })
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Opens the log in `cfg.dir` and starts the writer thread. Returns the handlers' handle and
+/// the durable end of the log, which the batcher follows.
+pub fn open(cfg: &WalConfig, metrics: Arc<Metrics>) -> io::Result<(Wal, watch::Receiver<Pos>)> {
+    fs::create_dir_all(&cfg.dir)?;
+    let existing = segments(&cfg.dir)?;
+    let mut bytes = 0;
+    for id in &existing {
+        bytes += fs::metadata(segment_path(&cfg.dir, *id))?.len();
+    }
+    metrics.wal_bytes.store(bytes, Relaxed);
+    metrics.wal_segments.store(existing.len() as u64, Relaxed);
+    let first_new = existing.last().map_or(1, |last| last + 1);
+    if !existing.is_empty() {
+        tracing::info!(
+            segments = existing.len(),
+            bytes,
+            "write-ahead log found; replaying"
+        );
+    }
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let (durable_tx, durable_rx) = watch::channel(Pos {
+        segment: first_new,
+        offset: 0,
+    });
+    let writer = Writer {
+        dir: cfg.dir.clone(),
+        segment_bytes: cfg.segment_bytes,
+        fsync: cfg.fsync,
+        metrics: metrics.clone(),
+        id: first_new,
+        file: None,
+        offset: 0,
+    };
+    std::thread::Builder::new()
+        .name("wal-writer".into())
+        .spawn(move || writer.run(rx, durable_tx))?;
+    Ok((
+        Wal {
+            tx,
+            metrics,
+            max_disk_bytes: cfg.max_disk_bytes,
+        },
+        durable_rx,
+    ))
+}
+
+struct Writer {
+    dir: PathBuf,
+    segment_bytes: u64,
+    fsync: bool,
+    metrics: Arc<Metrics>,
+    id: u64,
+    file: Option<File>,
+    offset: u64,
+}
+
+impl Writer {
+    /// Runs until every [`Wal`] handle is dropped (shutdown); the durable end is published
+    /// after each group, and the watch closes when the writer is done.
+    fn run(mut self, mut rx: mpsc::Receiver<Append>, durable: watch::Sender<Pos>) {
+        let mut group = Vec::with_capacity(256);
+        let mut buf = Vec::with_capacity(1 << 20);
+        while let Some(first) = rx.blocking_recv() {
+            group.push(first);
+            // Everything that queued while the last fsync ran shares this write and fsync.
+            while group.len() < 4096 {
+                match rx.try_recv() {
+                    Ok(a) => group.push(a),
+                    Err(_) => break,
+                }
+            }
+            buf.clear();
+            for a in &group {
+                encode_record(&mut buf, a.chunk.rows, &a.chunk.bytes);
+            }
+            let result = self.write(&buf).map_err(|e| {
+                tracing::error!(error = %e, dir = %self.dir.display(), "write-ahead log write failed");
+                AppendError::Io
+            });
+            if result.is_ok() {
+                durable.send_replace(Pos {
+                    segment: self.id,
+                    offset: self.offset,
+                });
+            }
+            for a in group.drain(..) {
+                let _ = a.done.send(result);
+            }
+        }
+        tracing::debug!("write-ahead log writer stopped");
+    }
+
+    fn write(&mut self, buf: &[u8]) -> io::Result<()> {
+        if self.file.is_none() || self.offset >= self.segment_bytes {
+            self.roll()?;
+        }
+        let file = self.file.as_mut().expect("segment open after roll");
+        if let Err(e) =
+            file.write_all(buf)
+                .and_then(|_| if self.fsync { file.sync_data() } else { Ok(()) })
+        {
+            // The segment may now end in a partial record: never append after it.
+            self.file = None;
+            return Err(e);
+        }
+        self.offset += buf.len() as u64;
+        self.metrics.wal_bytes.fetch_add(buf.len() as u64, Relaxed);
+        self.metrics.wal_fsyncs.fetch_add(1, Relaxed);
+        Ok(())
+    }
+
+    fn roll(&mut self) -> io::Result<()> {
+        if self.file.is_some() {
+            self.id += 1;
+        }
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(segment_path(&self.dir, self.id))?;
+        // The new file's directory entry must survive a crash too.
+        File::open(&self.dir)?.sync_all()?;
+        self.file = Some(file);
+        self.offset = 0;
+        self.metrics.wal_segments.fetch_add(1, Relaxed);
+        Ok(())
+    }
+}
+
+/// Appends one record to `buf`.
+pub fn encode_record(buf: &mut Vec<u8>, rows: u32, payload: &[u8]) {
+    buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    buf.extend_from_slice(&rows.to_le_bytes());
+    buf.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    buf.extend_from_slice(payload);
+}
+
+/// What [`read_records`] found.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    /// Rows read.
+    pub rows: u32,
+    /// Offset after the last valid record read.
+    pub offset: u64,
+    /// No further valid record before `end` (or the end of the file).
+    pub exhausted: bool,
+}
+
+/// Reads whole, valid records of segment `id` from `offset` into `out`, up to byte `end`
+/// (`None`: the end of the file) or until `max_rows` rows were read. Stops at the first
+/// invalid record, which can only be a torn tail from a crash.
+pub fn read_records(
+    dir: &Path,
+    id: u64,
+    offset: u64,
+    end: Option<u64>,
+    max_rows: u32,
+    out: &mut BytesMut,
+) -> io::Result<ReadOutcome> {
+    let mut file = File::open(segment_path(dir, id))?;
+    let end = end.unwrap_or(file.metadata()?.len());
+    let mut r = ReadOutcome {
+        rows: 0,
+        offset,
+        exhausted: false,
+    };
+    if offset >= end {
+        r.exhausted = true;
+        return Ok(r);
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    let mut data = vec![0; (end - offset) as usize];
+    let got = read_full(&mut file, &mut data)?;
+    data.truncate(got);
+    let mut at = 0;
+    while r.rows < max_rows {
+        let Some(header) = data.get(at..at + HEADER) else {
+            r.exhausted = true;
+            break;
+        };
+        let len = u32::from_le_bytes(header[0..4].try_into().unwrap()) as usize;
+        let rows = u32::from_le_bytes(header[4..8].try_into().unwrap());
+        let crc = u32::from_le_bytes(header[8..12].try_into().unwrap());
+        let payload = data.get(at + HEADER..at + HEADER + len);
+        match payload {
+            Some(p) if len <= MAX_RECORD && crc32fast::hash(p) == crc => {
+                out.extend_from_slice(p);
+                r.rows += rows;
+                at += HEADER + len;
+                r.offset = offset + at as u64;
+            }
+            _ => {
+                r.exhausted = true;
+                break;
+            }
+        }
+    }
+    Ok(r)
+}
+
+fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Where the batcher resumes after a restart: everything before it reached ClickHouse.
+pub fn load_cursor(dir: &Path) -> Option<Pos> {
+    let text = fs::read_to_string(dir.join("cursor")).ok()?;
+    let (s, o) = text.trim().split_once(' ')?;
+    Some(Pos {
+        segment: s.parse().ok()?,
+        offset: o.parse().ok()?,
+    })
+}
+
+/// Records the cursor atomically (write, then rename over the old one).
+pub fn save_cursor(dir: &Path, pos: Pos) -> io::Result<()> {
+    let tmp = dir.join("cursor.tmp");
+    fs::write(&tmp, format!("{} {}\n", pos.segment, pos.offset))?;
+    fs::rename(tmp, dir.join("cursor"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("rum-wal-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn reads_back_records_and_stops_at_a_torn_tail() {
+        let dir = temp_dir("torn");
+        let mut buf = Vec::new();
+        encode_record(&mut buf, 2, b"first-two-rows");
+        encode_record(&mut buf, 1, b"third");
+        let whole = buf.len() as u64;
+        encode_record(&mut buf, 1, b"torn-record");
+        buf.truncate(buf.len() - 3); // crash in the middle of the last write
+        fs::write(segment_path(&dir, 7), &buf).unwrap();
+
+        let mut out = BytesMut::new();
+        let r = read_records(&dir, 7, 0, None, 100, &mut out).unwrap();
+        assert_eq!((r.rows, r.offset, r.exhausted), (3, whole, true));
+        assert_eq!(&out[..], b"first-two-rowsthird");
+
+        // Bounded by rows: resumes where it stopped.
+        let mut out = BytesMut::new();
+        let r = read_records(&dir, 7, 0, None, 2, &mut out).unwrap();
+        assert_eq!((r.rows, &out[..]), (2, &b"first-two-rows"[..]));
+        let mut out = BytesMut::new();
+        let r2 = read_records(&dir, 7, r.offset, None, 2, &mut out).unwrap();
+        assert_eq!((r2.rows, &out[..]), (1, &b"third"[..]));
+    }
+
+    #[test]
+    fn a_corrupted_record_is_not_returned() {
+        let dir = temp_dir("crc");
+        let mut buf = Vec::new();
+        encode_record(&mut buf, 1, b"payload");
+        let last = buf.len() - 1;
+        buf[last] ^= 0xff;
+        fs::write(segment_path(&dir, 1), &buf).unwrap();
+        let mut out = BytesMut::new();
+        let r = read_records(&dir, 1, 0, None, 100, &mut out).unwrap();
+        assert_eq!((r.rows, out.len()), (0, 0));
+    }
+
+    #[test]
+    fn cursor_round_trips_and_segments_sort_numerically() {
+        let dir = temp_dir("cursor");
+        assert_eq!(load_cursor(&dir), None);
+        let pos = Pos {
+            segment: 12,
+            offset: 3456,
+        };
+        save_cursor(&dir, pos).unwrap();
+        assert_eq!(load_cursor(&dir), Some(pos));
+        for id in [10, 9, 100] {
+            fs::write(segment_path(&dir, id), b"").unwrap();
+        }
+        assert_eq!(segments(&dir).unwrap(), vec![9, 10, 100]);
+    }
+}

@@ -1,0 +1,196 @@
+//! Nothing accepted is lost: ClickHouse outages, crashes, SIGTERM and the disk cap, with the
+//! real binary, a real ClickHouse and a forwarder the test can cut.
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::{beacon, query, try_post, wait_for, Collector, Gate};
+
+/// Sends beacons `prefix-0..n`, `per_second` of them, and returns the page-view ids the
+/// collector acknowledged (2xx). Requests that got no answer are not acknowledged.
+async fn traffic(url: String, prefix: &str, n: usize, per_second: u64) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let mut acked = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / per_second));
+    for i in 0..n {
+        tick.tick().await;
+        let pv = format!("{prefix}{i:06}");
+        if let Some(r) = try_post(&client, &url, beacon(&pv)).await {
+            if r.status().is_success() {
+                acked.push(pv);
+            }
+        }
+    }
+    acked
+}
+
+/// Checks that every acknowledged page view is in ClickHouse exactly once.
+async fn assert_all_landed_once(db: &str, acked: &[String], prefix: &str) {
+    let n = acked.len();
+    let sql = format!(
+        "SELECT uniqExact(page_view_id) FROM {db}.page_views WHERE page_view_id LIKE '{prefix}%'"
+    );
+    let got = wait_for(&sql, &n.to_string()).await;
+    assert_eq!(got, n.to_string(), "acknowledged page views in ClickHouse");
+    let stored: HashSet<String> = query(&format!(
+        "SELECT DISTINCT page_view_id FROM {db}.page_views WHERE page_view_id LIKE '{prefix}%'"
+    ))
+    .await
+    .lines()
+    .map(str::to_string)
+    .collect();
+    for pv in acked {
+        assert!(stored.contains(pv), "acknowledged {pv} missing");
+    }
+    // A page view counts once: the table collapses repeats of (page view, seq).
+    let final_rows = query(&format!(
+        "SELECT count() FROM {db}.page_views FINAL WHERE page_view_id LIKE '{prefix}%'"
+    ))
+    .await;
+    assert_eq!(final_rows.trim(), n.to_string(), "each page view once");
+}
+
+#[tokio::test]
+async fn clickhouse_outage_under_traffic_loses_nothing() {
+    let db = support::fresh_database("outage");
+    let gate = Gate::new();
+    gate.open().await;
+    let wal = support::fresh_wal_dir(&db);
+    let env = [("CLICKHOUSE_URL", gate.url())];
+    let c = Collector::start_with(&db, &wal, &env).await;
+
+    let sender = tokio::spawn(traffic(c.url.clone(), "out", 400, 200));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    gate.close().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let wal_bytes = metric(&c, "rum_wal_bytes").await;
+    gate.open().await;
+    let acked = sender.await.unwrap();
+
+    assert_eq!(
+        acked.len(),
+        400,
+        "every beacon acknowledged during the outage"
+    );
+    assert!(wal_bytes > 0.0, "rows waited in the log during the outage");
+    assert_all_landed_once(&db, &acked, "out").await;
+    assert!(
+        metric(&c, "rum_insert_errors_total").await > 0.0,
+        "the outage was real"
+    );
+    let raw = query(&format!("SELECT count() FROM {db}.page_views")).await;
+    assert_eq!(raw.trim(), "400", "no row inserted twice");
+    query(&format!("DROP DATABASE {db}")).await;
+}
+
+#[tokio::test]
+async fn crash_under_traffic_then_restart_delivers_every_acknowledged_beacon() {
+    let db = support::fresh_database("crash");
+    let gate = Gate::new();
+    gate.open().await;
+    let wal = support::fresh_wal_dir(&db);
+    let env = [("CLICKHOUSE_URL", gate.url())];
+    let c = Collector::start_with(&db, &wal, &env).await;
+
+    // Some rows reach ClickHouse, then ClickHouse goes away so the rest wait in the log,
+    // and the collector is killed in the middle of the traffic.
+    let sender = tokio::spawn(traffic(c.url.clone(), "crash", 600, 300));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    gate.close().await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    c.crash();
+    let acked = sender.await.unwrap();
+    assert!(
+        acked.len() > 100,
+        "traffic was flowing: {} acknowledged",
+        acked.len()
+    );
+    assert!(acked.len() < 600, "the crash cut traffic short");
+
+    gate.open().await;
+    let c = Collector::start_with(&db, &wal, &env).await;
+    assert_all_landed_once(&db, &acked, "crash").await;
+    drop(c);
+    query(&format!("DROP DATABASE {db}")).await;
+}
+
+#[tokio::test]
+async fn sigterm_under_traffic_exits_zero_after_draining() {
+    let db = support::fresh_database("sigterm");
+    let c = Collector::start(&db).await;
+    let url = c.url.clone();
+    let sender = tokio::spawn(traffic(url, "term", 1000, 400));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (code, took) = c.terminate();
+    let acked = sender.await.unwrap();
+    assert_eq!(code, Some(0), "clean exit (took {took:?})");
+    assert!(
+        !acked.is_empty() && acked.len() < 1000,
+        "terminated mid-traffic"
+    );
+    // No restart: what was acknowledged reached ClickHouse before the exit.
+    assert_all_landed_once(&db, &acked, "term").await;
+    query(&format!("DROP DATABASE {db}")).await;
+}
+
+#[tokio::test]
+async fn disk_cap_answers_503_with_retry_after_and_loses_nothing() {
+    let db = support::fresh_database("diskcap");
+    let gate = Gate::new();
+    gate.open().await;
+    let wal = support::fresh_wal_dir(&db);
+    let env = [
+        ("CLICKHOUSE_URL", gate.url()),
+        ("RUM__WAL__MAX_DISK_BYTES", "20000".to_string()),
+    ];
+    let c = Collector::start_with(&db, &wal, &env).await;
+    gate.close().await;
+
+    let client = reqwest::Client::new();
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let mut refused = 0;
+    for i in 0..400 {
+        let pv = format!("cap{i:06}");
+        let r = try_post(&client, &c.url, beacon(&pv))
+            .await
+            .expect("answers");
+        match r.status().as_u16() {
+            204 => acked.lock().unwrap().push(pv),
+            503 => {
+                assert!(
+                    r.headers().contains_key("retry-after"),
+                    "503 says when to retry"
+                );
+                refused += 1;
+            }
+            s => panic!("unexpected status {s}"),
+        }
+    }
+    assert!(refused > 0, "the cap was reached");
+    assert!(
+        metrics_text(&c)
+            .await
+            .contains("rum_beacons_refused_total{reason=\"overloaded\"}"),
+        "refusals counted"
+    );
+    gate.open().await;
+    let acked = acked.lock().unwrap().clone();
+    assert!(!acked.is_empty());
+    assert_all_landed_once(&db, &acked, "cap").await;
+    query(&format!("DROP DATABASE {db}")).await;
+}
+
+async fn metrics_text(c: &Collector) -> String {
+    c.metrics().await
+}
+
+/// One unlabelled metric's value.
+async fn metric(c: &Collector, name: &str) -> f64 {
+    metrics_text(c)
+        .await
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("metric {name} missing"))
+}
