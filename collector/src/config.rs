@@ -55,6 +55,8 @@ pub struct Config {
     pub batch: Batch,
     /// Write-ahead log.
     pub wal: Wal,
+    /// Per-client-IP rate limit.
+    pub rate_limit: RateLimit,
     /// Geo enrichment.
     pub geoip: GeoIp,
     /// Logging.
@@ -148,6 +150,17 @@ impl Default for Batch {
     }
 }
 
+/// Rate limit per client IP (token bucket), against floods from one address.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimit {
+    /// Requests per second per client IP; 0 turns the limit off. Shoppers send about one
+    /// beacon per page view, so 20 is generous even behind a shared NAT.
+    pub per_ip_per_second: f64,
+    /// Requests a client IP may send in a burst before the rate applies.
+    pub per_ip_burst: f64,
+}
+
 /// Write-ahead log: accepted beacons wait here, on local disk, until ClickHouse has them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -211,6 +224,17 @@ pub struct Site {
     /// Origins (`scheme://host[:port]`) allowed to send for this site; `*` allows any.
     #[serde(default)]
     pub origins: Vec<String>,
+    /// Share of page views kept, in (0, 1]; the rest are answered 204 and not stored. Chosen
+    /// by page-view id, so every beacon of a page view shares the fate; reports re-weight.
+    #[serde(default = "one")]
+    pub sample: f64,
+    /// Most beacons per second for this site (burst: two seconds' worth); 0 = no limit.
+    #[serde(default)]
+    pub max_beacons_per_second: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Config {
@@ -282,6 +306,12 @@ impl Config {
                 return Err(ConfigError::Invalid(
                     "a [[sites]] entry has an empty key".into(),
                 ));
+            }
+            if !(s.sample > 0.0 && s.sample <= 1.0) {
+                return Err(ConfigError::Invalid(format!(
+                    "sites.{}.sample must be in (0, 1]",
+                    s.key
+                )));
             }
         }
         Ok(())

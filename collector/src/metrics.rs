@@ -4,13 +4,64 @@ use crate::refusal::Refusal;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
+/// HTTP statuses counted one by one; anything else counts as "other".
+pub const STATUSES: [u16; 11] = [200, 204, 400, 403, 404, 405, 413, 415, 429, 500, 503];
+
+/// Upper bounds (seconds) of the insert latency histogram's buckets.
+const LATENCY_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// A Prometheus histogram with fixed buckets, lock-free.
+#[derive(Default)]
+pub struct Histogram {
+    buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    /// Records one observation.
+    pub fn observe(&self, d: std::time::Duration) {
+        let secs = d.as_secs_f64();
+        for (b, le) in self.buckets.iter().zip(LATENCY_BUCKETS) {
+            if secs <= le {
+                b.fetch_add(1, Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Relaxed);
+        self.sum_micros.fetch_add(d.as_micros() as u64, Relaxed);
+    }
+
+    fn render(&self, s: &mut String, name: &str, help: &str) {
+        let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} histogram");
+        for (b, le) in self.buckets.iter().zip(LATENCY_BUCKETS) {
+            let _ = writeln!(s, "{name}_bucket{{le=\"{le}\"}} {}", b.load(Relaxed));
+        }
+        let count = self.count.load(Relaxed);
+        let _ = writeln!(s, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.sum_micros.load(Relaxed) as f64 / 1e6;
+        let _ = writeln!(s, "{name}_sum {sum}\n{name}_count {count}");
+    }
+}
+
 /// All counters and gauges.
 #[derive(Default)]
 pub struct Metrics {
+    /// HTTP responses by status, in [`STATUSES`] order, then "other".
+    pub responses: [AtomicU64; STATUSES.len() + 1],
+    /// Insert latency (successful inserts).
+    pub insert_latency: Histogram,
+    /// Whether the last write-ahead log write succeeded.
+    pub wal_writable: AtomicBool,
+    /// Unix ms since when the batcher has been behind the log; 0 when caught up.
+    pub wal_behind_since_ms: AtomicU64,
     /// Beacons accepted (queued for ClickHouse).
     pub accepted: AtomicU64,
     /// Beacons or requests refused, by [`Refusal::index`].
     pub refused: [AtomicU64; Refusal::COUNT],
+    /// Beacons left out by a site's sampling.
+    pub sampled_out: AtomicU64,
     /// Metric values dropped for being out of range.
     pub dropped_metrics: AtomicU64,
     /// Insert batches that ClickHouse acknowledged.
@@ -30,6 +81,15 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Counts one HTTP response.
+    pub fn response(&self, status: u16) {
+        let i = STATUSES
+            .iter()
+            .position(|s| *s == status)
+            .unwrap_or(STATUSES.len());
+        self.responses[i].fetch_add(1, Relaxed);
+    }
+
     /// Counts one refusal.
     pub fn refuse(&self, r: Refusal) {
         self.refused[r.index()].fetch_add(1, Relaxed);
@@ -50,6 +110,11 @@ impl Metrics {
             "rum_beacons_accepted_total",
             "Beacons accepted.",
             self.accepted.load(Relaxed),
+        );
+        counter(
+            "rum_beacons_sampled_out_total",
+            "Beacons left out by a site's server-side sampling.",
+            self.sampled_out.load(Relaxed),
         );
         counter(
             "rum_metric_values_dropped_total",
@@ -114,6 +179,35 @@ impl Metrics {
                 v.load(Relaxed)
             );
         }
+        let _ = writeln!(
+            s,
+            "# HELP rum_http_responses_total HTTP responses by status.\n# TYPE rum_http_responses_total counter"
+        );
+        for (i, c) in self.responses.iter().enumerate() {
+            let code = STATUSES
+                .get(i)
+                .map_or("other".to_string(), |s| s.to_string());
+            let _ = writeln!(
+                s,
+                "rum_http_responses_total{{status=\"{code}\"}} {}",
+                c.load(Relaxed)
+            );
+        }
+        self.insert_latency.render(
+            &mut s,
+            "rum_insert_duration_seconds",
+            "Time ClickHouse took to acknowledge an insert.",
+        );
+        let since = self.wal_behind_since_ms.load(Relaxed);
+        let lag = if since == 0 {
+            0.0
+        } else {
+            (unix_ms().saturating_sub(since)) as f64 / 1000.0
+        };
+        let _ = writeln!(
+            s,
+            "# HELP rum_wal_lag_seconds How long rows have been waiting in the log for ClickHouse (0: caught up).\n# TYPE rum_wal_lag_seconds gauge\nrum_wal_lag_seconds {lag}"
+        );
         let _ = writeln!(s, "# HELP rum_clickhouse_up Whether the last insert succeeded.\n# TYPE rum_clickhouse_up gauge");
         let _ = writeln!(
             s,
@@ -122,4 +216,11 @@ impl Metrics {
         );
         s
     }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }

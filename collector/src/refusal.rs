@@ -28,6 +28,9 @@ pub enum Refusal {
     /// The `Origin` (or `Referer`) is not allowed for the site.
     #[error("forbidden_origin")]
     ForbiddenOrigin,
+    /// Too many beacons from one client IP or for one site.
+    #[error("rate_limited")]
+    RateLimited,
     /// The write-ahead log is at its disk cap or its writer is backed up.
     #[error("overloaded")]
     Overloaded,
@@ -38,13 +41,14 @@ pub enum Refusal {
 
 impl Refusal {
     /// Request-level reasons, in counter order after the beacon reasons.
-    pub const REQUEST_LEVEL: [Refusal; 8] = [
+    pub const REQUEST_LEVEL: [Refusal; 9] = [
         Refusal::BodyTooLarge,
         Refusal::InflatedTooLarge,
         Refusal::BadEncoding,
         Refusal::UnsupportedMediaType,
         Refusal::UnknownSite,
         Refusal::ForbiddenOrigin,
+        Refusal::RateLimited,
         Refusal::Overloaded,
         Refusal::StorageUnavailable,
     ];
@@ -84,6 +88,7 @@ impl Refusal {
             Refusal::UnsupportedMediaType => "unsupported_media_type",
             Refusal::UnknownSite => "unknown_site",
             Refusal::ForbiddenOrigin => "forbidden_origin",
+            Refusal::RateLimited => "rate_limited",
             Refusal::Overloaded => "overloaded",
             Refusal::StorageUnavailable => "storage_unavailable",
         }
@@ -96,6 +101,7 @@ impl Refusal {
             Refusal::BodyTooLarge | Refusal::InflatedTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::UnknownSite | Refusal::ForbiddenOrigin => StatusCode::FORBIDDEN,
+            Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Refusal::Overloaded | Refusal::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

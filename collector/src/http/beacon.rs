@@ -1,7 +1,7 @@
 //! `POST /v1/beacon`: read the body within limits, parse, validate, check the site and origin,
 //! enrich, encode, and queue. Every refusal is counted by reason and answered with its status.
 
-use super::{client_ip::client_ip, AppState};
+use super::{client_ip::client_ip, AppState, SiteRule};
 use crate::enrich::{Enrichment, Geo};
 use crate::refusal::Refusal;
 use crate::row;
@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use rum_beacon::{Beacon, Body, Reject};
 use std::io::Read;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// CORS preflight for senders that use `application/json` or gzip.
 pub async fn preflight(req: HttpRequest) -> HttpResponse {
@@ -38,6 +38,20 @@ pub async fn post(
     st: web::Data<AppState>,
 ) -> HttpResponse {
     let origin = request_origin(req.headers());
+    // CORS answers name the origin only when some configured site allows it.
+    let origin = origin.filter(|o| origin_known(&st, o));
+    let headers = req.headers();
+    let ip = client_ip(
+        req.peer_addr().map(|a| a.ip()),
+        header_str(headers, "x-forwarded-for"),
+        header_str(headers, "forwarded"),
+        &st.trusted_proxies,
+    );
+    if let (Some(limiter), Some(ip)) = (&st.ip_limiter, ip) {
+        if !limiter.allow(ip, 1, Instant::now()) {
+            return refuse(&st, Refusal::RateLimited, origin.as_deref());
+        }
+    }
     let body = match read_body(&req, &mut payload, &st).await {
         Ok(b) => b,
         Err(r) => return refuse(&st, r, origin.as_deref()),
@@ -46,20 +60,14 @@ pub async fn post(
         Ok(p) => p,
         Err(r) => return refuse(&st, Refusal::Beacon(r), origin.as_deref()),
     };
-    let headers = req.headers();
     let ua = st.ua.get(
         headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
     );
-    let ip = client_ip(
-        req.peer_addr().map(|a| a.ip()),
-        header_str(headers, "x-forwarded-for"),
-        header_str(headers, "forwarded"),
-        &st.trusted_proxies,
-    );
-    let geo = match (&st.geo, ip) {
+    let geo_db = st.geo.get();
+    let geo = match (&geo_db, ip) {
         (Some(db), Some(ip)) => db.lookup(ip),
         _ => Geo::default(),
     };
@@ -82,18 +90,21 @@ pub async fn post(
 
     match parsed {
         Body::One(mut b) => match ctx.accept(&mut b) {
-            Ok(()) => ctx.commit(1, None).await,
+            Ok(kept) => ctx.commit(kept as u32, None).await,
             Err(r) => refuse(&st, r, origin.as_deref()),
         },
         Body::Many(items) => {
             let mut errors = Vec::new();
-            let mut accepted = 0u32;
+            let (mut accepted, mut kept) = (0u32, 0u32);
             for (i, raw) in items.iter().enumerate() {
                 let result = Beacon::parse(raw.get().as_bytes())
                     .map_err(Refusal::Beacon)
                     .and_then(|mut b| ctx.accept(&mut b));
                 match result {
-                    Ok(()) => accepted += 1,
+                    Ok(k) => {
+                        accepted += 1;
+                        kept += k as u32;
+                    }
                     Err(r) => {
                         count_refusal(&st, r);
                         errors.push(serde_json::json!({ "index": i, "reason": r.code() }));
@@ -106,7 +117,7 @@ pub async fn post(
             if accepted == 0 {
                 return cors(HttpResponse::BadRequest(), origin.as_deref()).json(summary);
             }
-            ctx.commit(accepted, Some(summary)).await
+            ctx.commit(kept, Some(summary)).await
         }
     }
 }
@@ -120,10 +131,26 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Validates one beacon and appends its row to the request's buffer.
-    fn accept(&mut self, b: &mut Beacon<'_>) -> Result<(), Refusal> {
+    /// Validates one beacon and appends its row to the request's buffer; `Ok(false)` when
+    /// the site's sampling leaves it out.
+    fn accept(&mut self, b: &mut Beacon<'_>) -> Result<bool, Refusal> {
         let v = b.validate().map_err(Refusal::Beacon)?;
-        check_site(self.st, &b.site, self.origin)?;
+        if let Some(rule) = check_site(self.st, &b.site, self.origin)? {
+            if rule
+                .limiter
+                .as_ref()
+                .is_some_and(|l| !l.allow(1, Instant::now()))
+            {
+                return Err(Refusal::RateLimited);
+            }
+            if rule.sample < 1.0 {
+                if !sampled_in(&b.pv, rule.sample) {
+                    self.st.metrics.sampled_out.fetch_add(1, Relaxed);
+                    return Ok(false);
+                }
+                b.sample = Some(b.sample.unwrap_or(1.0) * rule.sample);
+            }
+        }
         if v.dropped_metrics > 0 {
             self.st
                 .metrics
@@ -131,7 +158,7 @@ impl Ctx<'_> {
                 .fetch_add(v.dropped_metrics as u64, Relaxed);
         }
         row::encode(self.buf, self.now, b, self.enrichment);
-        Ok(())
+        Ok(true)
     }
 
     /// Writes the request's rows to the write-ahead log and answers once they are durable.
@@ -140,7 +167,12 @@ impl Ctx<'_> {
             rows,
             bytes: self.buf.split().freeze(),
         };
-        match self.st.wal.append(chunk).await {
+        let appended = if rows == 0 {
+            Ok(()) // everything sampled out: nothing to store
+        } else {
+            self.st.wal.append(chunk).await
+        };
+        match appended {
             Ok(()) => {}
             Err(AppendError::Full) => return refuse(self.st, Refusal::Overloaded, self.origin),
             Err(AppendError::Io) => {
@@ -155,16 +187,41 @@ impl Ctx<'_> {
     }
 }
 
-fn check_site(st: &AppState, site: &str, origin: Option<&str>) -> Result<(), Refusal> {
+/// The site's rule when sites are configured (`None`: any site is accepted).
+fn check_site<'s>(
+    st: &'s AppState,
+    site: &str,
+    origin: Option<&str>,
+) -> Result<Option<&'s SiteRule>, Refusal> {
     let Some(sites) = &st.sites else {
-        return Ok(());
+        return Ok(None);
     };
     let rule = sites.get(site).ok_or(Refusal::UnknownSite)?;
     if rule.any_origin || origin.is_some_and(|o| rule.origins.iter().any(|a| a == o)) {
-        Ok(())
+        Ok(Some(rule))
     } else {
         Err(Refusal::ForbiddenOrigin)
     }
+}
+
+/// Whether some configured site accepts beacons from `origin` (always, without sites).
+fn origin_known(st: &AppState, origin: &str) -> bool {
+    st.sites.as_ref().is_none_or(|sites| {
+        sites
+            .values()
+            .any(|r| r.any_origin || r.origins.iter().any(|a| a == origin))
+    })
+}
+
+/// Deterministic sampling by page-view id, so every beacon of a page view (and every
+/// collector behind a load balancer) makes the same choice.
+fn sampled_in(page_view_id: &str, rate: f64) -> bool {
+    let h = page_view_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    (h as f64 / u64::MAX as f64) < rate
 }
 
 /// Reads the body, refusing it as soon as it passes the limit, and inflates gzip with a cap on
@@ -258,8 +315,14 @@ fn count_refusal(st: &AppState, r: Refusal) {
 fn refuse(st: &AppState, r: Refusal, origin: Option<&str>) -> HttpResponse {
     count_refusal(st, r);
     let mut resp = cors(HttpResponse::build(r.status()), origin);
-    if r.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
-        resp.insert_header((header::RETRY_AFTER, "5"));
+    match r {
+        Refusal::RateLimited => {
+            resp.insert_header((header::RETRY_AFTER, "1"));
+        }
+        Refusal::Overloaded | Refusal::StorageUnavailable => {
+            resp.insert_header((header::RETRY_AFTER, "5"));
+        }
+        _ => {}
     }
     resp.json(serde_json::json!({ "error": r.code() }))
 }

@@ -4,8 +4,9 @@ pub mod assets;
 pub mod beacon;
 pub mod client_ip;
 pub mod health;
+pub mod rate_limit;
 
-use crate::enrich::{GeoDb, UaCache};
+use crate::enrich::{GeoSource, UaCache};
 use crate::metrics::Metrics;
 use crate::sink::Wal;
 use actix_web::web;
@@ -13,27 +14,32 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// Origins allowed for one site.
-#[derive(Debug, Clone)]
+/// What one configured site may send.
 pub struct SiteRule {
     /// Any origin may send (server-side forwarders, development).
     pub any_origin: bool,
     /// Exact `scheme://host[:port]` origins allowed.
     pub origins: Vec<String>,
+    /// Share of page views kept (server-side sampling).
+    pub sample: f64,
+    /// The site's beacon rate limit, if any.
+    pub limiter: Option<rate_limit::Limiter>,
 }
 
 /// State shared by all workers.
 pub struct AppState {
     /// Configured sites by key; `None` accepts any site (development).
     pub sites: Option<HashMap<String, SiteRule>>,
-    /// Geo database, when configured.
-    pub geo: Option<GeoDb>,
+    /// Geo database, when configured (swapped when its file changes).
+    pub geo: Arc<GeoSource>,
     /// Parsed user agents.
     pub ua: UaCache,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// The write-ahead log accepted rows go to.
     pub wal: Wal,
+    /// Per-client-IP rate limit, if on.
+    pub ip_limiter: Option<rate_limit::KeyedLimiter>,
     /// Peers whose forwarding headers are believed.
     pub trusted_proxies: Vec<IpAddr>,
     /// Body limits.
@@ -52,6 +58,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::method(actix_web::http::Method::OPTIONS).to(beacon::preflight),
         )
         .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .route(
             "/{file:rum[._a-z]*\\.(?:js|wasm)}",

@@ -70,6 +70,7 @@ impl Batcher {
         loop {
             let durable = *self.durable.borrow_and_update();
             let caught_up = self.fill(durable).await;
+            self.track_lag(durable);
             let aged = self.oldest.is_some_and(|t| t.elapsed() >= max_age);
             if self.rows as usize >= self.cfg.max_rows || aged || (writer_done && caught_up) {
                 self.flush().await;
@@ -86,6 +87,16 @@ impl Batcher {
             }
         }
         tracing::info!("write-ahead log drained to ClickHouse");
+    }
+
+    /// Keeps `rum_wal_lag_seconds` honest: since when rows have been waiting.
+    fn track_lag(&self, durable: Pos) {
+        let behind = &self.metrics.wal_behind_since_ms;
+        if self.committed >= durable {
+            behind.store(0, Relaxed);
+        } else if behind.load(Relaxed) == 0 {
+            behind.store(crate::metrics::unix_ms(), Relaxed);
+        }
     }
 
     /// Reads durable records into the batch; `true` when nothing durable is left unread.
@@ -157,6 +168,7 @@ impl Batcher {
                 match self.inserter.insert(body.clone()).await {
                     Ok(()) => {
                         let m = &self.metrics;
+                        m.insert_latency.observe(started.elapsed());
                         m.insert_batches.fetch_add(1, Relaxed);
                         m.insert_rows.fetch_add(self.rows as u64, Relaxed);
                         m.clickhouse_up.store(true, Relaxed);
@@ -183,6 +195,7 @@ impl Batcher {
         if self.read != self.committed {
             self.committed = self.read;
             self.release();
+            self.track_lag(*self.durable.borrow());
         }
     }
 

@@ -68,6 +68,12 @@ pub struct Wal {
 }
 
 impl Wal {
+    /// Ready to accept: the last write succeeded and the log is below its disk cap.
+    pub fn ready(&self) -> bool {
+        self.metrics.wal_writable.load(Relaxed)
+            && self.metrics.wal_bytes.load(Relaxed) < self.max_disk_bytes
+    }
+
     /// Makes `chunk` durable (per `wal.fsync`); resolves once it is, or with the reason not.
     pub async fn append(&self, chunk: Chunk) -> Result<(), AppendError> {
         if self.metrics.wal_bytes.load(Relaxed) >= self.max_disk_bytes {
@@ -110,6 +116,7 @@ pub fn open(cfg: &WalConfig, metrics: Arc<Metrics>) -> io::Result<(Wal, watch::R
         bytes += fs::metadata(segment_path(&cfg.dir, *id))?.len();
     }
     metrics.wal_bytes.store(bytes, Relaxed);
+    metrics.wal_writable.store(true, Relaxed);
     metrics.wal_segments.store(existing.len() as u64, Relaxed);
     let first_new = existing.last().map_or(1, |last| last + 1);
     if !existing.is_empty() {
@@ -179,6 +186,7 @@ impl Writer {
                 tracing::error!(error = %e, dir = %self.dir.display(), "write-ahead log write failed");
                 AppendError::Io
             });
+            self.metrics.wal_writable.store(result.is_ok(), Relaxed);
             if result.is_ok() {
                 durable.send_replace(Pos {
                     segment: self.id,

@@ -98,10 +98,14 @@ impl Collector {
             .env("RUM__WAL__DIR", wal_dir)
             .env("RUM__BATCH__MAX_AGE_MS", "100")
             .env("RUM__BATCH__RETRY_INITIAL_MS", "50")
-            .env("RUM__LOG__LEVEL", "warn")
+            .env("RUM__LOG__LEVEL", "error")
             .stdout(Stdio::null());
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        if let Some((_, path)) = env.iter().find(|(k, _)| *k == "STDERR_TO") {
+            let log = std::fs::File::create(path).expect("log file");
+            cmd.stderr(log);
         }
         let child = cmd.spawn().expect("collector binary runs");
         let c = Collector {
@@ -116,6 +120,11 @@ impl Collector {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         c
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills the process at once (SIGKILL), as a crash would.
