@@ -170,6 +170,9 @@ pub struct Wal {
     /// Acknowledge a beacon only after fsync (true), or as soon as the OS has the write
     /// (false: faster, but a power loss can lose the last moments).
     pub fsync: bool,
+    /// Group commit: after the first waiting beacon, wait this long (µs) for more to share
+    /// the write and fsync. 0 still groups whatever queued during the previous fsync.
+    pub commit_delay_us: u64,
     /// Size at which a new segment file is started, bytes.
     pub segment_bytes: u64,
     /// Disk cap, bytes: beyond it new beacons get 503 with Retry-After; nothing accepted is
@@ -182,6 +185,7 @@ impl Default for Wal {
         Wal {
             dir: PathBuf::from("wal"),
             fsync: true,
+            commit_delay_us: 0,
             segment_bytes: 16 * 1024 * 1024,
             max_disk_bytes: 1024 * 1024 * 1024,
         }

@@ -337,3 +337,33 @@ async fn the_client_ip_is_used_for_geo_but_stored_and_logged_nowhere() {
     assert!(!logged.contains(ip), "the IP is in no log line");
     query(&format!("DROP DATABASE {db}")).await;
 }
+
+#[tokio::test]
+async fn an_unwritable_log_answers_503_and_recovers() {
+    let db = support::fresh_database("walgone");
+    let c = Collector::start(&db).await;
+    // The log directory vanishes before the first write (a lost mount, an operator error).
+    std::fs::remove_dir_all(&c.wal_dir).unwrap();
+    let (status, body) = c.post(&beacon("walgone00001")).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("storage_unavailable"));
+    let ready = reqwest::get(format!("{}/readyz", c.url)).await.unwrap();
+    assert_eq!(
+        ready.status().as_u16(),
+        503,
+        "not ready while the log cannot be written"
+    );
+    assert!(c
+        .metrics()
+        .await
+        .contains("rum_beacons_refused_total{reason=\"storage_unavailable\"} 1"));
+
+    std::fs::create_dir_all(&c.wal_dir).unwrap();
+    let (status, _) = c.post(&beacon("walback00001")).await;
+    assert_eq!(status, 204, "accepting again once the log is writable");
+    let ready = reqwest::get(format!("{}/readyz", c.url)).await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    let stored = wait_for(&format!("SELECT count() FROM {db}.page_views"), "1").await;
+    assert_eq!(stored, "1");
+    query(&format!("DROP DATABASE {db}")).await;
+}

@@ -135,6 +135,7 @@ pub fn open(cfg: &WalConfig, metrics: Arc<Metrics>) -> io::Result<(Wal, watch::R
         dir: cfg.dir.clone(),
         segment_bytes: cfg.segment_bytes,
         fsync: cfg.fsync,
+        commit_delay: std::time::Duration::from_micros(cfg.commit_delay_us),
         metrics: metrics.clone(),
         id: first_new,
         file: None,
@@ -157,6 +158,7 @@ struct Writer {
     dir: PathBuf,
     segment_bytes: u64,
     fsync: bool,
+    commit_delay: std::time::Duration,
     metrics: Arc<Metrics>,
     id: u64,
     file: Option<File>,
@@ -171,6 +173,9 @@ impl Writer {
         let mut buf = Vec::with_capacity(1 << 20);
         while let Some(first) = rx.blocking_recv() {
             group.push(first);
+            if !self.commit_delay.is_zero() {
+                std::thread::sleep(self.commit_delay);
+            }
             // Everything that queued while the last fsync ran shares this write and fsync.
             while group.len() < 4096 {
                 match rx.try_recv() {
