@@ -11,6 +11,7 @@ extern "C" {
     /// A performance entry, typed with just the fields the agent reads (web-sys lacks some,
     /// such as `activationStart`).
     #[wasm_bindgen(extends = Object)]
+    #[derive(Clone)]
     pub type Entry;
     #[wasm_bindgen(method, getter, js_name = startTime)]
     pub fn start_time(this: &Entry) -> f64;
@@ -28,6 +29,48 @@ extern "C" {
     pub fn load_event_end(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = type)]
     pub fn entry_type(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = entryType)]
+    pub fn kind(this: &Entry) -> String;
+    #[wasm_bindgen(method, getter)]
+    pub fn duration(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter)]
+    pub fn value(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = hadRecentInput)]
+    pub fn had_recent_input(this: &Entry) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn sources(this: &Entry) -> Option<Array>;
+    #[wasm_bindgen(method, getter)]
+    pub fn node(this: &Entry) -> Option<web_sys::Node>;
+    #[wasm_bindgen(method, getter)]
+    pub fn element(this: &Entry) -> Option<web_sys::Node>;
+    #[wasm_bindgen(method, getter)]
+    pub fn target(this: &Entry) -> Option<web_sys::Node>;
+    #[wasm_bindgen(method, getter)]
+    pub fn url(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = interactionId)]
+    pub fn interaction_id(this: &Entry) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = processingStart)]
+    pub fn processing_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = processingEnd)]
+    pub fn processing_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = requestStart)]
+    pub fn request_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = responseEnd)]
+    pub fn response_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = redirectStart)]
+    pub fn redirect_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = redirectEnd)]
+    pub fn redirect_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domainLookupStart)]
+    pub fn domain_lookup_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domainLookupEnd)]
+    pub fn domain_lookup_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = connectStart)]
+    pub fn connect_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = connectEnd)]
+    pub fn connect_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = secureConnectionStart)]
+    pub fn secure_connection_start(this: &Entry) -> f64;
 
     /// `PerformanceObserver`, bound here because web-sys' `observe` takes no `type` member
     /// and throws instead of reporting errors.
@@ -106,17 +149,27 @@ pub fn is_prerendering() -> bool {
         .unwrap_or(false)
 }
 
-/// Observes one entry type with `buffered: true`, so entries from before the agent loaded
-/// are delivered too (`buffered` only works together with `type`).
-pub fn observe(
-    entry_type: &str,
-    mut on_entries: impl FnMut(Vec<Entry>) + 'static,
-) -> Option<Observer> {
-    let supported = prop(&js_sys::global(), "PerformanceObserver")
+/// Whether the browser can observe `entry_type`.
+pub fn supports(entry_type: &str) -> bool {
+    prop(&js_sys::global(), "PerformanceObserver")
         .and_then(|po| prop(&po, "supportedEntryTypes"))
         .map(|types| Array::from(&types).includes(&JsValue::from_str(entry_type), 0))
-        .unwrap_or(false);
-    if !supported {
+        .unwrap_or(false)
+}
+
+/// Observes one entry type with `buffered: true`, so entries from before the agent loaded
+/// are delivered too (`buffered` only works together with `type`).
+pub fn observe(entry_type: &str, on_entries: impl FnMut(Vec<Entry>) + 'static) -> Option<Observer> {
+    observe_with(entry_type, None, on_entries)
+}
+
+/// [`observe`] with a `durationThreshold` (event timing).
+pub fn observe_with(
+    entry_type: &str,
+    duration_threshold: Option<f64>,
+    mut on_entries: impl FnMut(Vec<Entry>) + 'static,
+) -> Option<Observer> {
+    if !supports(entry_type) {
         return None;
     }
     let callback = Closure::<dyn FnMut(EntryList)>::new(move |list: EntryList| {
@@ -127,8 +180,21 @@ pub fn observe(
     let options = Object::new();
     Reflect::set(&options, &"type".into(), &entry_type.into()).ok()?;
     Reflect::set(&options, &"buffered".into(), &JsValue::TRUE).ok()?;
+    if let Some(t) = duration_threshold {
+        Reflect::set(&options, &"durationThreshold".into(), &t.into()).ok()?;
+    }
     observer.observe(&options).ok()?;
     Some(observer)
+}
+
+/// Adds another entry type to an existing observer (INP's `first-input`).
+pub fn also_observe(observer: &Observer, entry_type: &str) {
+    if supports(entry_type) {
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"type".into(), &entry_type.into());
+        let _ = Reflect::set(&options, &"buffered".into(), &JsValue::TRUE);
+        let _ = observer.observe(&options);
+    }
 }
 
 /// Converts an array of entries.

@@ -1,15 +1,21 @@
 //! The browser agent. The loader (`agent/js/rum.js`) reads the script tag and calls
 //! [`start`]; from then on the agent observes the page's timings and sends one beacon per
-//! page view when the page is hidden (plus an update if numbers change afterwards).
+//! page view when the page is hidden (plus an update if numbers change afterwards, e.g. CLS
+//! or INP after the shopper came back to the tab).
 
+mod bfcache;
 mod browser;
+pub mod interactions;
+pub mod layout_shifts;
 mod metrics;
 pub mod page_view;
 mod payload;
+mod selector;
 mod transport;
+mod url;
 mod visibility;
 
-use page_view::{Field, PageView};
+use page_view::{Field, PageView, Text};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -22,7 +28,7 @@ pub struct Config {
     pub endpoint: String,
     /// Sample rate the loader applied (`data-sample`), reported so analysts can weight.
     pub sample: f64,
-    /// Page group (`data-page-group`).
+    /// Page group (`data-page-group`, or `rum.push(['group', ...])`).
     pub group: String,
 }
 
@@ -37,13 +43,24 @@ thread_local! {
     static AGENT: RefCell<Option<Agent>> = const { RefCell::new(None) };
 }
 
+fn with_agent<R>(f: impl FnOnce(&mut Agent) -> R) -> Option<R> {
+    AGENT.with(|a| a.borrow_mut().as_mut().map(f))
+}
+
 /// Records a measured value for the current page view.
 pub(crate) fn record(field: Field, value: f64) {
-    AGENT.with(|a| {
-        if let Some(agent) = a.borrow_mut().as_mut() {
-            agent.page_view.set(field, value);
-        }
-    });
+    with_agent(|a| a.page_view.set(field, value));
+}
+
+/// Records an attribution string for the current page view.
+pub(crate) fn record_text(text: Text, value: &str) {
+    let value = page_view::truncate(value, 256);
+    with_agent(|a| a.page_view.set_text(text, value));
+}
+
+/// Whether the current page view has a value for `field`.
+pub(crate) fn has(field: Field) -> bool {
+    with_agent(|a| a.page_view.get(field).is_some()).unwrap_or(false)
 }
 
 /// Starts measuring. Called once by the loader after the wasm module is instantiated.
@@ -69,6 +86,8 @@ pub fn start(site: String, endpoint: String, sample: f64, group: String) {
     metrics::navigation::read();
     metrics::fcp::observe();
     metrics::lcp::observe();
+    metrics::cls::observe();
+    metrics::inp::observe();
     // `visibilitychange` is the last event reliably fired on mobile; `pagehide` covers
     // browsers that skip it on unload. A second call finds nothing new and sends nothing.
     if let Some(doc) = browser::document() {
@@ -79,22 +98,56 @@ pub fn start(site: String, endpoint: String, sample: f64, group: String) {
         });
     }
     browser::listen(&browser::window(), "pagehide", |_| flush());
+    bfcache::on_restore(restored);
+}
+
+/// A command from the page's queue (`rum.push([name, a, b])`): `group` sets the page group,
+/// `dim` sets a custom dimension. Unknown commands are ignored.
+#[wasm_bindgen]
+pub fn command(name: &str, a: &str, b: &str) {
+    with_agent(|agent| match name {
+        "group" => agent.cfg.group = page_view::truncate(a, 64).to_string(),
+        "dim" => agent.page_view.set_dim(a, b),
+        _ => {}
+    });
 }
 
 /// Finalises what can be final and sends a beacon if anything changed since the last one.
 fn flush() {
     metrics::lcp::finalize();
+    metrics::lcp::attribute();
     metrics::navigation::read();
-    let message = AGENT.with(|a| {
-        let mut guard = a.borrow_mut();
-        let agent = guard.as_mut()?;
+    metrics::cls::finalize();
+    metrics::inp::finalize();
+    let message = with_agent(|agent| {
         let seq = agent.page_view.next_seq()?;
         let body = payload::build(&agent.cfg, &agent.id, agent.nav, seq, &agent.page_view)?;
         Some((agent.cfg.endpoint.clone(), body))
-    });
+    })
+    .flatten();
     if let Some((endpoint, body)) = message {
         transport::send(&endpoint, &body);
     }
+}
+
+/// A bfcache restore starts a new page view.
+fn restored(at: f64) {
+    with_agent(|agent| {
+        agent.id = page_view_id();
+        agent.nav = "back_forward_cache";
+        agent.page_view = PageView::default();
+        agent.page_view.set(Field::Ttfb, 0.0);
+    });
+    visibility::reset();
+    metrics::navigation::reset();
+    metrics::lcp::reset();
+    metrics::cls::reset();
+    metrics::inp::reset();
+    bfcache::double_raf(move || {
+        let since_restore = browser::performance().map_or(0.0, |p| p.now()) - at;
+        record(Field::Fcp, since_restore);
+        record(Field::Lcp, since_restore);
+    });
 }
 
 /// A random page-view id: 128 bits from `crypto.getRandomValues`, as hex.

@@ -1,45 +1,97 @@
 //! What one page view has measured so far, and whether a new beacon is due. Pure Rust so it
-//! is unit-tested natively; the browser layer only feeds it numbers.
+//! is unit-tested natively; the browser layer only feeds it numbers and strings.
 
-/// A measured value of the page view, named as on the wire (see `docs/beacon.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
-    /// Time to first byte.
-    Ttfb,
-    /// First contentful paint.
-    Fcp,
-    /// Largest contentful paint.
-    Lcp,
-    /// `domInteractive`.
-    DomInteractive,
-    /// `domContentLoadedEventEnd`.
-    Dcl,
-    /// `loadEventEnd`.
-    Load,
+macro_rules! keyed {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $key:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($(#[$vdoc])* $variant,)* }
+        impl $name {
+            /// Every variant, in wire order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+            /// The JSON key on the wire (`docs/beacon.md`).
+            pub fn key(self) -> &'static str {
+                match self { $($name::$variant => $key,)* }
+            }
+        }
+    };
 }
 
-const FIELDS: [Field; 6] = [
-    Field::Ttfb,
-    Field::Fcp,
-    Field::Lcp,
-    Field::DomInteractive,
-    Field::Dcl,
-    Field::Load,
-];
-
-impl Field {
-    /// The JSON key of this field.
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Ttfb => "ttfb",
-            Field::Fcp => "fcp",
-            Field::Lcp => "lcp",
-            Field::DomInteractive => "dom_interactive",
-            Field::Dcl => "dcl",
-            Field::Load => "load",
-        }
+keyed! {
+    /// A measured number of the page view.
+    Field {
+        /// Time to first byte.
+        Ttfb => "ttfb",
+        /// First contentful paint.
+        Fcp => "fcp",
+        /// Largest contentful paint.
+        Lcp => "lcp",
+        /// Cumulative layout shift (largest session window).
+        Cls => "cls",
+        /// Interaction to next paint.
+        Inp => "inp",
+        /// First input delay.
+        Fid => "fid",
+        /// `domInteractive`.
+        DomInteractive => "dom_interactive",
+        /// `domContentLoadedEventEnd`.
+        Dcl => "dcl",
+        /// `loadEventEnd`.
+        Load => "load",
+        /// Redirect phase.
+        Redirect => "redirect",
+        /// DNS lookup.
+        Dns => "dns",
+        /// TCP (and TLS) connect.
+        Connect => "connect",
+        /// TLS handshake.
+        Tls => "tls",
+        /// Request sent until first byte.
+        Request => "request",
+        /// First byte until last byte.
+        Response => "response",
+        /// LCP sub-part: time to first byte.
+        LcpTtfb => "lcp_ttfb",
+        /// LCP sub-part: resource load delay.
+        LcpDelay => "lcp_delay",
+        /// LCP sub-part: resource load duration.
+        LcpLoad => "lcp_load",
+        /// LCP sub-part: element render delay.
+        LcpRender => "lcp_render",
+        /// INP phase: input delay.
+        InpDelay => "inp_delay",
+        /// INP phase: processing duration.
+        InpProc => "inp_proc",
+        /// INP phase: presentation delay.
+        InpPres => "inp_pres",
+        /// Time of the largest layout shift.
+        ClsTime => "cls_time",
     }
 }
+
+keyed! {
+    /// A measured string of the page view (attribution).
+    Text {
+        /// LCP element selector.
+        LcpEl => "lcp_el",
+        /// LCP resource URL.
+        LcpUrl => "lcp_url",
+        /// INP target selector.
+        InpTarget => "inp_target",
+        /// INP event type.
+        InpType => "inp_type",
+        /// Largest layout shift source selector.
+        ClsTarget => "cls_target",
+    }
+}
+
+const FIELDS: usize = Field::ALL.len();
+const TEXTS: usize = Text::ALL.len();
+
+/// Most custom dimensions, and their key/value lengths (the collector's limits).
+pub const MAX_DIMS: usize = 5;
+const MAX_DIM_KEY: usize = 32;
+const MAX_DIM_VALUE: usize = 128;
 
 /// A timing relative to the page's activation, as web-vitals computes it: never negative, so
 /// a prerendered page that painted before the shopper saw it counts as 0.
@@ -47,11 +99,26 @@ pub fn since_activation(time: f64, activation_start: f64) -> f64 {
     (time - activation_start).max(0.0)
 }
 
-/// Measured values and the sequence number of the last beacon sent.
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Measured values, custom dimensions, and what the last beacon carried.
 #[derive(Debug, Default)]
 pub struct PageView {
-    values: [Option<f64>; FIELDS.len()],
-    sent: [Option<f64>; FIELDS.len()],
+    values: [Option<f64>; FIELDS],
+    texts: [Option<String>; TEXTS],
+    sent_values: [Option<f64>; FIELDS],
+    sent_texts: [Option<String>; TEXTS],
+    dims: Vec<(String, String)>,
     seq: u32,
 }
 
@@ -68,23 +135,63 @@ impl PageView {
         self.values[field as usize]
     }
 
+    /// Records an attribution string (empty clears it).
+    pub fn set_text(&mut self, text: Text, value: &str) {
+        self.texts[text as usize] = (!value.is_empty()).then(|| value.to_string());
+    }
+
+    /// Sets a custom dimension; beyond [`MAX_DIMS`] keys new ones are ignored. Keys keep
+    /// `[A-Za-z0-9_-]`, and both sides are cut to the collector's limits, so a careless page
+    /// cannot get its beacons refused.
+    pub fn set_dim(&mut self, key: &str, value: &str) {
+        let key: String = key
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .take(MAX_DIM_KEY)
+            .collect();
+        if key.is_empty() {
+            return;
+        }
+        let value = truncate(value, MAX_DIM_VALUE).to_string();
+        if let Some(d) = self.dims.iter_mut().find(|(k, _)| *k == key) {
+            d.1 = value;
+        } else if self.dims.len() < MAX_DIMS {
+            self.dims.push((key, value));
+        }
+    }
+
+    /// Custom dimensions in the order set.
+    pub fn dims(&self) -> &[(String, String)] {
+        &self.dims
+    }
+
     /// Called when the page is hidden: returns the sequence number of the beacon to send, or
     /// `None` when nothing changed since the last one (the collector keeps the highest `seq`,
     /// so resending the same numbers would only cost bandwidth).
     pub fn next_seq(&mut self) -> Option<u32> {
-        if self.values.iter().all(Option::is_none) || self.values == self.sent {
+        if self.values.iter().all(Option::is_none)
+            || (self.values == self.sent_values && self.texts == self.sent_texts)
+        {
             return None;
         }
-        self.sent = self.values;
+        self.sent_values = self.values;
+        self.sent_texts = self.texts.clone();
         self.seq += 1;
         Some(self.seq)
     }
 
     /// The recorded values with their JSON keys.
     pub fn values(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
-        FIELDS
+        Field::ALL
             .iter()
             .filter_map(|&f| self.get(f).map(|v| (f.key(), v)))
+    }
+
+    /// The recorded attribution strings with their JSON keys.
+    pub fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        Text::ALL
+            .iter()
+            .filter_map(|&t| self.texts[t as usize].as_deref().map(|v| (t.key(), v)))
     }
 }
 
@@ -101,8 +208,14 @@ mod tests {
         assert_eq!(pv.next_seq(), None, "same numbers again");
         pv.set(Field::Lcp, 900.0);
         assert_eq!(pv.next_seq(), Some(2));
+        pv.set_text(Text::InpTarget, "button#buy");
+        assert_eq!(pv.next_seq(), Some(3), "attribution changes count too");
         let sent: Vec<_> = pv.values().collect();
         assert_eq!(sent, vec![("ttfb", 120.5), ("lcp", 900.0)]);
+        assert_eq!(
+            pv.texts().collect::<Vec<_>>(),
+            vec![("inp_target", "button#buy")]
+        );
     }
 
     #[test]
@@ -112,6 +225,28 @@ mod tests {
         pv.set(Field::Fcp, -1.0);
         pv.set(Field::Fcp, f64::INFINITY);
         assert_eq!(pv.get(Field::Fcp), None);
+        pv.set(Field::Cls, 0.0);
+        assert_eq!(pv.get(Field::Cls), Some(0.0), "zero is a real CLS");
+    }
+
+    #[test]
+    fn dimensions_are_bounded_and_cleaned() {
+        let mut pv = PageView::default();
+        for i in 0..8 {
+            pv.set_dim(&format!("k{i}"), "v");
+        }
+        assert_eq!(pv.dims().len(), MAX_DIMS);
+        pv.set_dim("k0", &"é".repeat(100));
+        assert_eq!(pv.dims()[0].1.len(), 128, "cut on a char boundary");
+        pv.set_dim("bad key!", "x");
+        assert_eq!(
+            pv.dims().len(),
+            MAX_DIMS,
+            "cleaned key k0-like, but no room for a new one"
+        );
+        let mut pv = PageView::default();
+        pv.set_dim("a b", "x");
+        assert_eq!(pv.dims()[0].0, "ab");
     }
 
     #[test]

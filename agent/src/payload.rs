@@ -36,6 +36,16 @@ pub fn build(cfg: &Config, id: &str, nav: &str, seq: u32, pv: &PageView) -> Opti
     for (key, value) in pv.values() {
         set(&obj, key, value);
     }
+    for (key, value) in pv.texts() {
+        set(&obj, key, value);
+    }
+    if !pv.dims().is_empty() {
+        let dims = Object::new();
+        for (k, v) in pv.dims() {
+            set(&dims, k, v.as_str());
+        }
+        set(&obj, "dims", dims);
+    }
     let window = browser::window();
     let navigator: JsValue = window.navigator().into();
     if let Some(conn) = browser::prop(&navigator, "connection") {

@@ -20,6 +20,11 @@ pub fn is_hidden() -> bool {
     browser::document().is_some_and(|d| d.visibility_state() == VisibilityState::Hidden)
 }
 
+/// Starts over for a page restored from the back/forward cache: it is visible again.
+pub fn reset() {
+    FIRST_HIDDEN.with(|t| t.set(if is_hidden() { 0.0 } else { f64::INFINITY }));
+}
+
 /// Initialises the first-hidden time from what already happened before the agent loaded
 /// (`visibility-state` entries), and keeps it up to date.
 pub fn watch() {

@@ -44,6 +44,12 @@ fn layout(args: &Args, group: &str, title: &str, knobs: &Knobs, body: &str) -> H
             r#"<script>setTimeout(function(){{var b=document.createElement('div');b.className='banner';b.textContent='Free shipping this week!';document.body.insertBefore(b,document.body.firstChild)}},{ms});</script>"#
         )
     });
+    // Optional slow click handler: a main-thread block the shopper feels as a laggy button.
+    let slow = knobs.slow_click.map_or(String::new(), |ms| {
+        format!(
+            r#"<p><button id="buy" type="button">Buy now</button></p><script>document.getElementById('buy').addEventListener('click',function(e){{var t=performance.now();while(performance.now()-t<{ms}){{}}e.target.textContent='Added!'}});</script>"#
+        )
+    });
     let html = format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -58,15 +64,16 @@ main{{padding:24px;max-width:960px}} .grid{{display:grid;grid-template-columns:r
 img.hero{{width:100%;max-width:600px;height:auto;aspect-ratio:2/1;display:block}}
 </style></head>
 <body><header><a href="/"><b>Demo Coffee Shop</b></a> {nav} <a href="/cart">Cart</a></header>
-<main>{body}</main>{shift}</body></html>"#,
+<main>{body}{slow}</main>{shift}</body></html>"#,
         title = escape(title),
         collector = escape(args.collector.trim_end_matches('/')),
         site = escape(&args.site),
         group = group,
     );
+    // `no-cache`, not `no-store`: fresh on every load, yet eligible for the back/forward cache.
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(html)
 }
 

@@ -12,6 +12,8 @@ pub struct Knobs {
     pub img_delay: Option<u64>,
     /// Layout shift: inserts a banner above the content after this many ms.
     pub shift: Option<u64>,
+    /// Slow interaction: the "Buy now" button's click handler blocks this many ms (INP).
+    pub slow_click: Option<u64>,
 }
 
 /// Upper bound so a typo cannot tie up a worker for hours.

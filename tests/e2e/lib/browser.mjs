@@ -47,6 +47,8 @@ export async function launch({ userAgent } = {}) {
     executablePath: executablePath(),
     headless: true,
     args: userAgent ? [...ARGS, `--user-agent=${userAgent}`] : ARGS,
+    // Playwright turns the back/forward cache off by default; shoppers have it on.
+    ignoreDefaultArgs: ["--disable-back-forward-cache"],
   });
 }
 
@@ -61,4 +63,17 @@ export async function agentRunning(page) {
  */
 export async function leave(page) {
   await page.goto("about:blank");
+}
+
+/**
+ * Makes the page believe it was hidden (or shown again) and fires `visibilitychange`, as the
+ * browser does when the shopper switches tabs. Headless Chromium never hides a page by
+ * itself, and web-vitals only settles INP when the page is hidden.
+ */
+export async function setVisibility(page, state) {
+  await page.evaluate((s) => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => s });
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => s === "hidden" });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, state);
 }
