@@ -48,6 +48,9 @@ async fn main() -> std::io::Result<()> {
             .route("/checkout", web::get().to(pages::checkout))
             .route("/img/{name}.svg", web::get().to(pages::image))
             .route("/healthz", web::get().to(pages::health))
+            .route("/favicon.ico", web::get().to(pages::favicon))
+            .route("/fail/v1/beacon", web::post().to(pages::fail))
+            .route("/fail/count", web::get().to(pages::fail_count))
     })
     .workers(2)
     .bind(listen)?

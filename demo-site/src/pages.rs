@@ -55,7 +55,7 @@ fn layout(args: &Args, group: &str, title: &str, knobs: &Knobs, body: &str) -> H
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title} · Demo Coffee Shop</title>
-<script async src="{collector}/rum.js" data-site="{site}" data-page-group="{group}"></script>
+<script async src="{collector}/rum.js" data-site="{site}" data-page-group="{group}"{endpoint}></script>
 <style>
 body{{font-family:system-ui,sans-serif;margin:0;color:#222}}
 header{{background:#2d2a26;color:#fff;padding:12px 24px}} header a{{color:#f0d9b5;margin-right:16px}}
@@ -69,6 +69,11 @@ img.hero{{width:100%;max-width:600px;height:auto;aspect-ratio:2/1;display:block}
         collector = escape(args.collector.trim_end_matches('/')),
         site = escape(&args.site),
         group = group,
+        endpoint = if knobs.failing_collector.unwrap_or(false) {
+            r#" data-endpoint="/fail/v1/beacon""#
+        } else {
+            ""
+        },
     );
     // `no-cache`, not `no-store`: fresh on every load, yet eligible for the back/forward cache.
     HttpResponse::Ok()
@@ -199,4 +204,30 @@ pub struct ImageQuery {
 /// `GET /healthz`.
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().body("ok")
+}
+
+/// `GET /favicon.ico`: nothing, but no 404 in the browser console either.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// `POST /fail/v1/beacon`: a collector having a bad day, for the agent's "never harm the
+/// page" test (`data-endpoint` pointed here).
+pub async fn fail() -> HttpResponse {
+    FAILED_BEACONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    HttpResponse::InternalServerError()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .body("down")
+}
+
+/// Beacons answered by [`fail`], so tests can see that the agent did send.
+static FAILED_BEACONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// `GET /fail/count`: how many beacons [`fail`] answered.
+pub async fn fail_count() -> HttpResponse {
+    HttpResponse::Ok().body(
+        FAILED_BEACONS
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .to_string(),
+    )
 }

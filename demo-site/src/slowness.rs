@@ -12,6 +12,8 @@ pub struct Knobs {
     pub img_delay: Option<u64>,
     /// Layout shift: inserts a banner above the content after this many ms.
     pub shift: Option<u64>,
+    /// Point the tag's `data-endpoint` at an endpoint that answers 500.
+    pub failing_collector: Option<bool>,
     /// Slow interaction: the "Buy now" button's click handler blocks this many ms (INP).
     pub slow_click: Option<u64>,
 }
