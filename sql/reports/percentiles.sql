@@ -1,5 +1,6 @@
--- Per page group: page views (re-weighted by sample rate) and p50/p75/p95/p99 of TTFB, FCP, LCP.
--- Each page view counts once: its row with the highest seq wins (argMax), before and after merges.
+-- Per page group: page views (re-weighted by sample rate) and p50/p75/p95/p99 of TTFB, FCP,
+-- LCP and INP (ms) and p75 CLS. Each page view counts once: its row with the highest seq
+-- wins (argMax), before and after merges.
 SELECT
     grp AS page_group,
     toUInt64(round(sum(1 / sample_rate))) AS page_views,
@@ -14,7 +15,12 @@ SELECT
     quantileTiming(0.50)(lcp_ms) AS lcp_p50,
     quantileTiming(0.75)(lcp_ms) AS lcp_p75,
     quantileTiming(0.95)(lcp_ms) AS lcp_p95,
-    quantileTiming(0.99)(lcp_ms) AS lcp_p99
+    quantileTiming(0.99)(lcp_ms) AS lcp_p99,
+    quantileTiming(0.50)(inp_ms) AS inp_p50,
+    quantileTiming(0.75)(inp_ms) AS inp_p75,
+    quantileTiming(0.95)(inp_ms) AS inp_p95,
+    quantileTiming(0.99)(inp_ms) AS inp_p99,
+    round(quantileTDigest(0.75)(cls), 3) AS cls_p75
 FROM
 (
     SELECT
@@ -22,7 +28,9 @@ FROM
         argMax(sample_rate, seq) AS sample_rate,
         argMax(ttfb_ms, seq) AS ttfb_ms,
         argMax(fcp_ms, seq) AS fcp_ms,
-        argMax(lcp_ms, seq) AS lcp_ms
+        argMax(lcp_ms, seq) AS lcp_ms,
+        argMax(inp_ms, seq) AS inp_ms,
+        argMax(cls, seq) AS cls
     FROM {db}.page_views
     WHERE received_at >= {from} AND received_at < {to}
       AND ({site} = '' OR site = {site})

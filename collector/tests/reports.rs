@@ -1,0 +1,154 @@
+//! The data model and the report cookbook on a real ClickHouse: every migration and report
+//! runs, a page view counts once with its last values, sampling re-weights, and the rollup
+//! agrees with the raw table.
+
+mod support;
+
+use serde_json::Value;
+use std::process::Command;
+use support::{query, wait_for, Collector};
+
+/// Runs `collector ARGS` against `db` and returns stdout; panics with stderr on failure.
+fn cli(db: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(args)
+        .env("CLICKHOUSE_URL", support::clickhouse_url())
+        .env("RUM__CLICKHOUSE__DATABASE", db)
+        .output()
+        .expect("collector runs");
+    assert!(
+        out.status.success(),
+        "collector {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn report(db: &str, name: &str, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["report", name, "--since", "1h", "--format", "json"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&cli(db, &args)).expect("report prints JSON")
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+fn beacon(site: &str, pv: &str, seq: u32, group: &str, extra: &str) -> String {
+    format!(
+        r#"{{"v":1,"site":"{site}","pv":"{pv}","seq":{seq},"url":"https://shop.example/{group}/x","group":"{group}"{extra}}}"#
+    )
+}
+
+#[tokio::test]
+async fn migrations_and_every_report_run_and_count_each_page_view_once() {
+    let db = support::fresh_database("reports");
+    // Dry run on an empty server changes nothing and names what would run.
+    let dry = cli(&db, &["migrate", "--dry-run"]);
+    assert!(
+        dry.contains("0001_page_views") && dry.contains("0002_page_views_minute"),
+        "{dry}"
+    );
+    let c = Collector::start(&db).await;
+    let again = cli(&db, &["migrate"]);
+    let applied_now = again
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("applied"))
+        .count();
+    assert_eq!(applied_now, 0, "second run applies nothing:\n{again}");
+
+    // One page view in three beacons: CLS and INP grow, the last beacon is the truth.
+    for (seq, cls, inp) in [(1, 0.05, 100.0), (2, 0.2, 300.0), (3, 0.3, 350.0)] {
+        let extra = format!(r#","ttfb":80,"fcp":300,"lcp":900,"cls":{cls},"inp":{inp}"#);
+        let (status, _) = c
+            .post(&beacon("once", "onceonce0001", seq, "product", &extra))
+            .await;
+        assert_eq!(status, 204);
+    }
+    // Ten beacons from a site sampled at 10 %: a hundred page views.
+    for i in 0..10 {
+        let extra = r#","ttfb":100,"sample":0.1"#;
+        c.post(&beacon(
+            "sampled",
+            &format!("sampled{i:05}"),
+            1,
+            "home",
+            extra,
+        ))
+        .await;
+    }
+    // Known TTFB distribution for the rollup check: 1..=200 ms on category pages.
+    for i in 1..=200 {
+        let extra = format!(r#","ttfb":{i},"lcp":{}"#, i * 10);
+        c.post(&beacon(
+            "known",
+            &format!("known{i:06}"),
+            1,
+            "category",
+            &extra,
+        ))
+        .await;
+    }
+    wait_for(&format!("SELECT count() FROM {db}.page_views"), "213").await;
+
+    let names = cli(&db, &["report", "--list"]);
+    let names: Vec<&str> = names.split_whitespace().collect();
+    assert!(names.len() >= 9, "the cookbook: {names:?}");
+    for name in &names {
+        report(&db, name, &[]); // each runs and prints JSON on this server
+    }
+
+    for phase in ["before merges", "after OPTIMIZE"] {
+        let once = report(&db, "percentiles", &["--site", "once"]);
+        assert_eq!(once.len(), 1, "{phase}: {once:?}");
+        assert_eq!(num(&once[0]["page_views"]), 1.0, "{phase}: counted once");
+        assert_eq!(num(&once[0]["cls_p75"]), 0.3, "{phase}: the last CLS");
+        assert_eq!(num(&once[0]["inp_p75"]), 350.0, "{phase}: the last INP");
+        query(&format!("OPTIMIZE TABLE {db}.page_views FINAL")).await;
+    }
+
+    let sampled = report(&db, "percentiles", &["--site", "sampled"]);
+    assert_eq!(
+        num(&sampled[0]["page_views"]),
+        100.0,
+        "10 beacons at 10 % are 100 page views"
+    );
+    let traffic = report(&db, "traffic", &["--site", "sampled"]);
+    let total: f64 = traffic
+        .iter()
+        .map(|r| r["page_views"].as_f64().unwrap())
+        .sum();
+    assert_eq!(total, 100.0, "the rollup re-weights too");
+
+    // Rollup against raw rows: page views exact, p75 from the same quantileTiming.
+    let raw = query(&format!(
+        "SELECT quantileTiming(0.75)(ttfb_ms), quantileTiming(0.75)(lcp_ms), uniqExact(page_view_id) \
+         FROM {db}.page_views WHERE site = 'known'"
+    ))
+    .await;
+    let raw: Vec<f64> = raw.split_whitespace().map(|v| v.parse().unwrap()).collect();
+    let rolled = report(&db, "timeseries", &["--site", "known"]);
+    let views: f64 = rolled
+        .iter()
+        .map(|r| r["page_views"].as_f64().unwrap())
+        .sum();
+    assert_eq!(views, raw[2], "rollup page views equal raw");
+    if rolled.len() == 1 {
+        // All in one minute: the merged state is the same distribution as the raw rows.
+        assert_eq!(rolled[0]["ttfb_p75"].as_f64().unwrap(), raw[0]);
+        assert_eq!(rolled[0]["lcp_p75"].as_f64().unwrap(), raw[1]);
+    }
+    assert!(
+        (raw[0] - 150.0).abs() <= 1.0,
+        "p75 of 1..=200 is 150: {}",
+        raw[0]
+    );
+
+    let cwv = report(&db, "cwv_pass_rate", &["--site", "once"]);
+    assert_eq!(
+        cwv[0]["cwv"], "fail",
+        "CLS 0.3 and INP 350 fail the assessment"
+    );
+    drop(c);
+    query(&format!("DROP DATABASE {db}")).await;
+}

@@ -1,0 +1,39 @@
+-- Per minute, from the rollup (fast over long windows): page views (re-weighted) and p75 of
+-- TTFB, LCP and INP, for charts. Uses each page view's first beacon (see
+-- 0002_page_views_minute.sql).
+SELECT
+    minute,
+    page_views,
+    ttfb_q[2] AS ttfb_p75,
+    lcp_q[2] AS lcp_p75,
+    inp_q[2] AS inp_p75
+FROM
+(
+    SELECT
+        minute,
+        quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(ttfb) AS ttfb_q,
+        quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(lcp) AS lcp_q,
+        quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(inp) AS inp_q
+    FROM {db}.page_views_minute
+    WHERE minute >= {from} AND minute < {to}
+      AND ({site} = '' OR site = {site})
+      AND ({group} = '' OR page_group = {group})
+      AND (is_bot = 0 OR {include_bots} = 1)
+    GROUP BY minute
+)
+ANY LEFT JOIN
+(
+    SELECT minute, toUInt64(round(sum(views / sample_rate))) AS page_views
+    FROM
+    (
+        SELECT minute, sample_rate, uniqExactMerge(page_views) AS views
+        FROM {db}.page_views_minute
+        WHERE minute >= {from} AND minute < {to}
+          AND ({site} = '' OR site = {site})
+          AND ({group} = '' OR page_group = {group})
+          AND (is_bot = 0 OR {include_bots} = 1)
+        GROUP BY minute, sample_rate
+    )
+    GROUP BY minute
+) USING minute
+ORDER BY minute

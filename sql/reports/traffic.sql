@@ -1,0 +1,17 @@
+-- Traffic per minute from the rollup: page views by people (re-weighted by sample rate) and,
+-- separately, by crawlers and headless browsers.
+SELECT
+    minute,
+    toUInt64(round(sumIf(views / sample_rate, is_bot = 0))) AS page_views,
+    toUInt64(round(sumIf(views / sample_rate, is_bot = 1))) AS bot_page_views
+FROM
+(
+    SELECT minute, is_bot, sample_rate, uniqExactMerge(page_views) AS views
+    FROM {db}.page_views_minute
+    WHERE minute >= {from} AND minute < {to}
+      AND ({site} = '' OR site = {site})
+      AND ({group} = '' OR page_group = {group})
+    GROUP BY minute, is_bot, sample_rate
+)
+GROUP BY minute
+ORDER BY minute
