@@ -18,6 +18,8 @@ want_cmd curl curl
 want_cmd node nodejs
 want_cmd npm npm
 # EXTRA_APT_PACKAGES="cmd=package ..." adds more (the benchmark uses wrk and nginx).
+# python3-venv: the current-engine SQL tests run chdb in a virtualenv.
+python3 -c 'import ensurepip' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 for extra in ${EXTRA_APT_PACKAGES:-}; do want_cmd "${extra%%=*}" "${extra#*=}"; done
 if ((${#need_pkgs[@]})); then
   say "installing Debian packages: ${need_pkgs[*]}"
@@ -50,6 +52,15 @@ for dir in agent tests/e2e; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+
+# --- PyPI: chdb-core, a current ClickHouse engine in-process, for the SQL tests ------------
+venv=.state/venv
+if [[ ! -x $venv/bin/python ]] || [[ tests/sql/requirements.txt -nt $venv/.installed ]]; then
+  say "installing PyPI packages of tests/sql into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/sql/requirements.txt
+  touch "$venv/.installed"
+fi
 
 # --- GeoLite2 City database (MaxMind format) ------------------------------------------
 geo_dir=.state/geoip

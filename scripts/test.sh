@@ -34,6 +34,9 @@ say "ClickHouse at $CLICKHOUSE_URL"
 say "unit and integration tests"
 cargo test --release --quiet --workspace
 
+say "every migration and report on a current ClickHouse engine (chdb)"
+.state/venv/bin/python tests/sql/current_engine.py
+
 say "end-to-end tests in headless Chromium"
 (cd tests/e2e && node --test --test-concurrency=1 --test-reporter=spec)
 say "all tests passed"

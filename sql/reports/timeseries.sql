@@ -20,7 +20,7 @@ FROM
       AND ({group} = '' OR page_group = {group})
       AND (is_bot = 0 OR {include_bots} = 1)
     GROUP BY minute
-)
+) AS q
 ANY LEFT JOIN
 (
     SELECT minute, toUInt64(round(sum(views / sample_rate))) AS page_views
@@ -35,5 +35,5 @@ ANY LEFT JOIN
         GROUP BY minute, sample_rate
     )
     GROUP BY minute
-) USING minute
+) AS v USING minute
 ORDER BY minute
