@@ -1,51 +1,145 @@
-//! Synthetic beacons shaped like real traffic: log-normal timings per page group.
+//! Synthetic traffic shaped like real storefronts: page groups with their own latency,
+//! devices and real user agents (and some bots), countries through forwarded IPs, log-normal
+//! timings with heavy tails, update beacons, sampled sites, and a share of bad bodies.
 
 use rum_beacon::PROTOCOL_VERSION;
 use serde_json::{json, Value};
 
-const GROUPS: [(&str, &str, f64); 5] = [
-    ("home", "/", 1.0),
-    ("category", "/category/coffee", 1.3),
-    ("product", "/product/espresso-blend", 1.6),
-    ("cart", "/cart", 0.8),
-    ("checkout", "/checkout", 2.0),
+/// Page groups: name, path, latency scale, share of traffic (%).
+const GROUPS: [(&str, &str, f64, u32); 5] = [
+    ("home", "/", 1.0, 30),
+    ("category", "/category/coffee", 1.3, 25),
+    ("product", "/product/espresso-blend", 1.6, 30),
+    ("cart", "/cart", 0.8, 10),
+    ("checkout", "/checkout", 2.0, 5),
 ];
 
+/// User agents: real desktop and mobile browsers, and crawlers.
+const AGENTS: [(&str, f64); 5] = [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", 1.0),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", 1.8),
+    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36", 2.2),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7; rv:127.0) Gecko/20100101 Firefox/127.0", 1.0),
+    ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 1.0),
+];
+
+/// Public IPs in a few countries (first octets of well-known ranges), sent through
+/// `X-Forwarded-For` so the collector's geo lookup has something to find.
+const IPS: [[u8; 2]; 6] = [[8, 8], [81, 2], [133, 242], [185, 60], [200, 160], [41, 77]];
+
 /// A log-normal sample with the given median: page-load times are long-tailed.
-fn lognormal(median: f64) -> f64 {
-    // Box-Muller for a standard normal.
+fn lognormal(median: f64, sigma: f64) -> f64 {
     let (u1, u2) = (fastrand::f64().max(1e-12), fastrand::f64());
     let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-    (median * (0.6 * z).exp() * 10.0).round() / 10.0
+    (median * (sigma * z).exp() * 10.0).round() / 10.0
 }
 
-/// One beacon for a random page view.
-pub fn beacon(site: &str) -> Value {
-    let (group, path, scale) = GROUPS[fastrand::usize(..GROUPS.len())];
-    let ttfb = lognormal(150.0 * scale);
-    let fcp = ttfb + lognormal(400.0);
-    let lcp = fcp + lognormal(300.0 * scale);
-    json!({
-        "v": PROTOCOL_VERSION,
-        "site": site,
-        "pv": format!("lt{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
-        "seq": 1,
-        "url": format!("https://shop.example{path}"),
-        "group": group,
-        "nav": "navigate",
-        "ttfb": ttfb,
-        "fcp": fcp,
-        "lcp": lcp,
-        "cls": (fastrand::f64() * fastrand::f64() * 0.3 * 1000.0).round() / 1000.0,
-        "inp": lognormal(120.0),
-    })
-}
-
-/// The body of one request: an object, or an array of `batch` objects.
-pub fn request_body(site: &str, batch: usize) -> String {
-    if batch <= 1 {
-        beacon(site).to_string()
-    } else {
-        Value::Array((0..batch).map(|_| beacon(site)).collect()).to_string()
+fn pick_group() -> (&'static str, &'static str, f64) {
+    let mut r = fastrand::u32(0..100);
+    for (g, p, scale, share) in GROUPS {
+        if r < share {
+            return (g, p, scale);
+        }
+        r -= share;
     }
+    ("home", "/", 1.0)
+}
+
+/// One request of a run.
+pub struct Request {
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// Sent gzip-encoded.
+    pub gzip: bool,
+    /// User agent.
+    pub user_agent: &'static str,
+    /// Forwarded client IP.
+    pub ip: String,
+    /// Page-view id, when the body is a well-formed beacon expected to be accepted.
+    pub page_view: Option<String>,
+}
+
+/// Mix of a run, in percent.
+#[derive(Debug, Clone, Copy)]
+pub struct Mix {
+    /// Bad bodies (broken JSON, invalid values, oversized).
+    pub bad_pct: u32,
+    /// Gzip-encoded bodies.
+    pub gzip_pct: u32,
+    /// Update beacons (seq 2 of an earlier page view).
+    pub update_pct: u32,
+    /// Beacons from a site sampling at 10 %.
+    pub sampled_pct: u32,
+}
+
+/// Builds request number `n` of run `run` for `site`.
+pub fn request(run: &str, n: u64, site: &str, mix: Mix) -> Request {
+    let (ua, ua_scale) = AGENTS[fastrand::usize(..AGENTS.len())];
+    let o = IPS[fastrand::usize(..IPS.len())];
+    let ip = format!(
+        "{}.{}.{}.{}",
+        o[0],
+        o[1],
+        fastrand::u8(1..255),
+        fastrand::u8(1..255)
+    );
+    let roll = fastrand::u32(0..100);
+    if roll < mix.bad_pct {
+        let body = match fastrand::u8(0..3) {
+            0 => br#"{"v":1,"site":"#.to_vec(),
+            1 => format!(r#"{{"v":1,"site":"{site}","pv":"x","seq":1,"url":"https://a/"}}"#)
+                .into_bytes(),
+            _ => vec![b' '; 70 * 1024],
+        };
+        return Request {
+            body,
+            gzip: false,
+            user_agent: ua,
+            ip,
+            page_view: None,
+        };
+    }
+    let (group, path, scale) = pick_group();
+    let s = scale * ua_scale;
+    let ttfb = lognormal(120.0 * s, 0.6);
+    let fcp = ttfb + lognormal(350.0 * ua_scale, 0.5);
+    let lcp = fcp + lognormal(250.0 * s, 0.7);
+    let update = roll < mix.bad_pct + mix.update_pct && n > 0;
+    // An update repeats an earlier page view of this run with seq 2 and grown CLS/INP.
+    let (id, seq) = if update {
+        // A recent page view; seq grows with n so two updates rarely share (pv, seq).
+        (n - 1 - fastrand::u64(0..n.min(100)), 2 + (n % 900) as u32)
+    } else {
+        (n, 1)
+    };
+    let pv = format!("{run}-{id}");
+    // Decided by the page view, so its updates go to the same site (one row per page view).
+    let sampled = (id % 100) < mix.sampled_pct as u64;
+    let mut beacon = json!({
+        "v": PROTOCOL_VERSION, "site": if sampled { format!("{site}-sampled") } else { site.to_string() },
+        "pv": pv, "seq": seq, "url": format!("https://shop.example{path}"), "group": group,
+        "nav": "navigate", "ttfb": ttfb, "fcp": fcp, "lcp": lcp,
+        "cls": (fastrand::f64().powi(3) * 0.4 * 1000.0).round() / 1000.0,
+        "inp": lognormal(90.0 * ua_scale, 0.8), "ect": "4g", "vw": 1280, "vh": 720,
+    });
+    if sampled {
+        beacon["sample"] = Value::from(0.1);
+    }
+    let body = beacon.to_string().into_bytes();
+    let gzip = fastrand::u32(0..100) < mix.gzip_pct;
+    let body = if gzip { gzip_bytes(&body) } else { body };
+    Request {
+        body,
+        gzip,
+        user_agent: ua,
+        ip,
+        page_view: Some(pv),
+    }
+}
+
+fn gzip_bytes(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let _ = e.write_all(data);
+    e.finish().unwrap_or_default()
 }

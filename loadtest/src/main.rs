@@ -1,83 +1,64 @@
-//! Sends synthetic page-view beacons to a collector at a fixed rate (open loop: requests
-//! are started on schedule, not when the previous one returns) and prints what was accepted.
+//! `loadtest`: drives a collector with realistic beacons at a constant arrival rate (open
+//! loop), measures latency from each request's intended send time (no coordinated
+//! omission), and verifies end to end that every acknowledged beacon landed in ClickHouse.
 
 mod generate;
+mod run;
+mod verify;
 
-use clap::Parser;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 
-/// Drive a collector with synthetic beacons.
+/// Load generator and end-to-end verifier for the RUM collector (loopback targets only).
 #[derive(Parser, Debug)]
 #[command(version, about, long_about = None)]
-struct Args {
-    /// Collector base URL.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    collector: String,
-    /// Site key to send (must be accepted by the collector's config).
-    #[arg(long, default_value = "demo")]
-    site: String,
-    /// Requests per second to start.
-    #[arg(long, default_value_t = 200)]
-    rate: u64,
-    /// Beacons per request (1 sends a JSON object, more send an array).
-    #[arg(long, default_value_t = 1)]
-    batch: usize,
-    /// How long to run, in seconds.
-    #[arg(long, default_value_t = 10)]
-    seconds: u64,
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
 }
 
-#[derive(Default)]
-struct Tally {
-    ok: AtomicU64,
-    refused: AtomicU64,
-    failed: AtomicU64,
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Send beacons at a fixed rate and print latency percentiles and a JSON summary.
+    Run(run::Args),
+    /// Compare what a run got acknowledged with what landed in ClickHouse.
+    Verify {
+        /// The run id printed by `run` (its page-view id prefix).
+        #[arg(long)]
+        run: String,
+        /// Where `run` wrote the acknowledged page-view ids.
+        #[arg(long, default_value = ".state/loadtest")]
+        dir: PathBuf,
+        /// ClickHouse HTTP URL.
+        #[arg(long, env = "CLICKHOUSE_URL", default_value = "http://127.0.0.1:8123")]
+        clickhouse: String,
+        /// Database of the page-view table.
+        #[arg(long, default_value = "rum")]
+        database: String,
+        /// Seconds to wait for the collector to finish inserting.
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+    },
 }
 
 #[tokio::main]
-async fn main() {
-    let args = Args::parse();
-    let client = reqwest::Client::new();
-    let url = format!("{}/v1/beacon", args.collector.trim_end_matches('/'));
-    let tally = Arc::new(Tally::default());
-    let interval = Duration::from_secs_f64(1.0 / args.rate.max(1) as f64);
-    let start = Instant::now();
-    let mut next = start;
-    let mut sent = 0u64;
-    let mut tasks = Vec::new();
-    while start.elapsed() < Duration::from_secs(args.seconds) {
-        tokio::time::sleep_until(next.into()).await;
-        next += interval;
-        sent += 1;
-        let body = generate::request_body(&args.site, args.batch);
-        let (client, url, tally) = (client.clone(), url.clone(), tally.clone());
-        tasks.push(tokio::spawn(async move {
-            let res = client
-                .post(url)
-                .header("content-type", "text/plain")
-                .body(body)
-                .send()
-                .await;
-            let counter = match res {
-                Ok(r) if r.status().is_success() => &tally.ok,
-                Ok(_) => &tally.refused,
-                Err(_) => &tally.failed,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-        }));
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Run(args) => run::run(args).await,
+        Cmd::Verify {
+            run,
+            dir,
+            clickhouse,
+            database,
+            wait,
+        } => verify::verify(&run, &dir, &clickhouse, &database, wait).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
-    for t in tasks {
-        let _ = t.await;
-    }
-    let secs = start.elapsed().as_secs_f64();
-    println!(
-        "requests={sent} ok={} refused={} failed={} beacons={} seconds={secs:.1} rate={:.0}/s",
-        tally.ok.load(Ordering::Relaxed),
-        tally.refused.load(Ordering::Relaxed),
-        tally.failed.load(Ordering::Relaxed),
-        sent * args.batch as u64,
-        sent as f64 / secs
-    );
 }
