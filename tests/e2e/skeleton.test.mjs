@@ -5,6 +5,8 @@ import { launch, agentRunning, leave, shopperUserAgent } from "./lib/browser.mjs
 import { exec, query, waitFor } from "./lib/clickhouse.mjs";
 import { startSystem, freshDatabase } from "./lib/system.mjs";
 
+// Contexts stay open until the browser closes in after(): closing one right after the page
+// is hidden could cancel a beacon still on its way.
 let system, browser;
 
 before(async () => {
@@ -39,7 +41,6 @@ test("one page view: one row whose TTFB and FCP match the browser's own entries"
   // Let the hero image become the LCP before the page is hidden.
   await page.waitForFunction(() => document.querySelector("img.hero")?.complete);
   await leave(page);
-  await context.close();
 
   const sql = `SELECT page_view_id, seq, ttfb_ms, fcp_ms, lcp_ms, page_group, navigation_type, is_bot
                FROM ${system.database}.page_views WHERE path = '/product/${product}'`;

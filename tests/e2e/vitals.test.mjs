@@ -7,6 +7,8 @@ import { exec, query, waitFor } from "./lib/clickhouse.mjs";
 import { startSystem, freshDatabase } from "./lib/system.mjs";
 import { installWebVitals, webVitalsSoFar } from "./lib/webvitals.mjs";
 
+// Contexts stay open until the browser closes in after(): closing one right after the page
+// is hidden could cancel a beacon still on its way.
 let system, browser;
 
 before(async () => {
@@ -69,7 +71,6 @@ test("slow server, late hero image, late banner, slow button: same numbers as we
       )
   );
   await leave(page);
-  await context.close();
 
   const [row] = await pageViews(path, 1);
   close(row.ttfb_ms, wv.TTFB, "TTFB");
@@ -113,7 +114,6 @@ test("a page restored from the back/forward cache is a second page view", async 
   await page.waitForTimeout(300);
   const wv = await webVitalsSoFar(page);
   await leave(page);
-  await context.close();
 
   assert.equal(wv.FCP_nav, "back-forward-cache", "Chromium restored the page from the bfcache");
   const rows = await pageViews(path, 2);
@@ -144,7 +144,6 @@ test("CLS that grows after the first beacon arrives in an update, counted once",
   });
   await page.waitForTimeout(300);
   await leave(page);
-  await context.close();
 
   const sql = `SELECT seq, cls FROM ${system.database}.page_views WHERE path = '${path}' ORDER BY seq`;
   const rows = await waitFor(sql, (r) => r.length >= 2);

@@ -63,6 +63,9 @@ export async function agentRunning(page) {
  */
 export async function leave(page) {
   await page.goto("about:blank");
+  // The beacon is queued by the browser during unload; closing the context right away can
+  // cancel it before it is on the wire (seen on a loaded CI machine). Give it a moment.
+  await page.waitForTimeout(300);
 }
 
 /**
