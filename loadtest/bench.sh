@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 EXTRA_APT_PACKAGES="wrk=wrk nginx=nginx-light" ./scripts/setup.sh >/dev/null
 cargo build --release --quiet --workspace
 ./scripts/build-agent.sh >/dev/null
+bin=${CARGO_TARGET_DIR:-target}/release
 secs=${SECONDS_PER_RUN:-10}
 workers=${WORKERS:-2}
 if [[ -z ${CLICKHOUSE_URL:-} ]]; then
@@ -40,7 +41,7 @@ start_collector() { # fsync
   RUM__SERVER__LISTEN=127.0.0.1:18090 RUM__SERVER__WORKERS=$workers RUM__CLICKHOUSE__DATABASE=rum_bench \
   RUM__WAL__DIR="$work/wal" RUM__WAL__FSYNC=$1 RUM__SERVER__TRUSTED_PROXIES='["127.0.0.1"]' \
   RUM__GEOIP__PATH=.state/geoip/GeoLite2-City.mmdb RUM__LOG__LEVEL=error \
-    target/release/collector serve >/dev/null 2>&1 &
+    "$bin"/collector serve >/dev/null 2>&1 &
   collector_pid=$!
   until curl -fs http://127.0.0.1:18090/healthz >/dev/null; do sleep 0.1; done
 }
@@ -73,9 +74,9 @@ start_collector true
 for ka in 90 0; do
   run="bench${ka}k$(date +%s)"
   ( sleep $((secs / 2 + 2)); echo "rss_mib=$(rss_mib "$collector_pid")" >"$work/rss" ) &
-  target/release/loadtest run --collector http://127.0.0.1:18090 --rate "$half" --seconds "$secs" --ramp 2 \
+  "$bin"/loadtest run --collector http://127.0.0.1:18090 --rate "$half" --seconds "$secs" --ramp 2 \
     --keepalive-pct "$ka" --run "$run" --dir "$work/acked" 2>/dev/null >"$work/run.json"
-  verify=$(target/release/loadtest verify --run "$run" --dir "$work/acked" --database rum_bench)
+  verify=$("$bin"/loadtest verify --run "$run" --dir "$work/acked" --database rum_bench)
   echo "### keep-alive ${ka} %"
   echo '```'
   python3 -c "import json,sys; r=json.load(open('$work/run.json')); v=json.loads(sys.argv[1]); print('achieved', r['achieved_rate'], 'req/s; latency ms', r['latency_ms'], '; statuses', r['statuses']); print('accounting: acknowledged', v['acknowledged'], 'landed', v['landed'], 'missing', v['missing'], 'counted', v['page_views_counted'])" "$verify"

@@ -5,12 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=agent/dist
-work=target/agent-bindgen
+target=${CARGO_TARGET_DIR:-target}
+work=$target/agent-bindgen
 mkdir -p "$out" "$work"
 
 cargo build --quiet -p rum-agent --target wasm32-unknown-unknown --profile wasm
 wasm-bindgen --target no-modules --no-typescript --out-dir "$work" \
-  target/wasm32-unknown-unknown/wasm/rum_agent.wasm
+  "$target/wasm32-unknown-unknown/wasm/rum_agent.wasm"
 
 # binaryen from npm (agent/package.json): Debian's 108 points wasm-bindgen's externref table
 # export at the function table, which browsers reject.

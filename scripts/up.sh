@@ -31,6 +31,7 @@ if [[ -z ${CLICKHOUSE_URL:-} ]]; then
 fi
 export CLICKHOUSE_URL
 
+bin=${CARGO_TARGET_DIR:-target}/release
 rum_port=${RUM_PORT:-8080}
 demo_port=${DEMO_PORT:-8081}
 collector_url=http://127.0.0.1:$rum_port
@@ -60,12 +61,12 @@ say "starting collector on $collector_url (log: $logs/collector.log)"
 RUM__SERVER__LISTEN=127.0.0.1:$rum_port \
 RUM__GEOIP__PATH=${RUM__GEOIP__PATH:-.state/geoip/GeoLite2-City.mmdb} \
 RUM__WAL__DIR=${RUM__WAL__DIR:-.state/wal} \
-  target/release/collector serve >"$logs/collector.log" 2>&1 &
+  "$bin"/collector serve >"$logs/collector.log" 2>&1 &
 pids+=($!)
 wait_healthy "$collector_url" $! collector
 
 say "starting demo storefront on $demo_url (log: $logs/demo-site.log)"
-target/release/demo-site --listen "127.0.0.1:$demo_port" --collector "$collector_url" \
+"$bin"/demo-site --listen "127.0.0.1:$demo_port" --collector "$collector_url" \
   >"$logs/demo-site.log" 2>&1 &
 pids+=($!)
 wait_healthy "$demo_url" $! demo-site
@@ -76,14 +77,14 @@ node tests/e2e/shoppers.mjs --demo "$demo_url" --journeys "${JOURNEYS:-20}" --pa
 sleep 2 # the collector flushes its batch at least every second
 
 say "percentiles per page group since the shoppers started (collector report --from $since)"
-target/release/collector report --from "$since"
+"$bin"/collector report --from "$since"
 
 cat <<INFO
 
   demo storefront   $demo_url/
   collector         $collector_url/  (/healthz, /metrics, POST /v1/beacon, /rum.js)
   ClickHouse        $CLICKHOUSE_URL  (database rum, table page_views)
-  report again      target/release/collector report --since 1h
+  report again      "$bin"/collector report --since 1h
   logs              $logs/
 
 INFO

@@ -16,7 +16,10 @@ fn every_acknowledged_beacon_lands_once() {
     } else {
         "release"
     };
-    let collector = format!("{root}/target/{profile}/collector");
+    let target = option_env!("CARGO_TARGET_DIR")
+        .map(str::to_string)
+        .unwrap_or(format!("{root}/target"));
+    let collector = format!("{target}/{profile}/collector");
     assert!(
         std::path::Path::new(&collector).exists(),
         "{collector} missing: build the workspace first"
