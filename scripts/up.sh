@@ -84,7 +84,7 @@ cat <<INFO
   demo storefront   $demo_url/
   collector         $collector_url/  (/healthz, /metrics, POST /v1/beacon, /rum.js)
   ClickHouse        $CLICKHOUSE_URL  (database rum, table page_views)
-  report again      "$bin"/collector report --since 1h
+  report again      $bin/collector report --since 1h
   logs              $logs/
 
 INFO
