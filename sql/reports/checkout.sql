@@ -16,10 +16,7 @@ FROM
         argMax(ttfb_ms, seq) AS ttfb_ms,
         argMax(lcp_ms, seq) AS lcp_ms
     FROM {db}.page_views
-    WHERE received_at >= {from} AND received_at < {to}
-      AND ({site} = '' OR site = {site})
-      AND ({group} = '' OR page_group = {group})
-      AND (is_bot = 0 OR {include_bots} = 1)
+    WHERE {page_view_filter}
     GROUP BY site, page_view_id
 )
 WHERE grp IN ('cart', 'checkout') OR positionCaseInsensitive(p, 'checkout') > 0

@@ -19,10 +19,7 @@ FROM
         argMax(cls, seq) AS cls,
         argMax(lcp_rating = 'good' AND cls_rating = 'good' AND inp_rating IN ('good', 'none'), seq) AS good
     FROM {db}.page_views
-    WHERE received_at >= {from} AND received_at < {to}
-      AND ({site} = '' OR site = {site})
-      AND ({group} = '' OR page_group = {group})
-      AND (is_bot = 0 OR {include_bots} = 1)
+    WHERE {page_view_filter}
     GROUP BY site, page_view_id
 )
 GROUP BY grp

@@ -20,10 +20,7 @@ FROM
         argMax(inp_processing_ms, seq) AS proc_ms,
         argMax(inp_presentation_ms, seq) AS pres_ms
     FROM {db}.page_views
-    WHERE received_at >= {from} AND received_at < {to}
-      AND ({site} = '' OR site = {site})
-      AND ({group} = '' OR page_group = {group})
-      AND (is_bot = 0 OR {include_bots} = 1)
+    WHERE {page_view_filter}
     GROUP BY site, page_view_id
 )
 WHERE inp_ms IS NOT NULL

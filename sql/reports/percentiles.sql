@@ -32,10 +32,7 @@ FROM
         argMax(inp_ms, seq) AS inp_ms,
         argMax(cls, seq) AS cls
     FROM {db}.page_views
-    WHERE received_at >= {from} AND received_at < {to}
-      AND ({site} = '' OR site = {site})
-      AND ({group} = '' OR page_group = {group})
-      AND (is_bot = 0 OR {include_bots} = 1)
+    WHERE {page_view_filter}
     GROUP BY site, page_view_id
 )
 GROUP BY grp

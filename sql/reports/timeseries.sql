@@ -15,10 +15,7 @@ FROM
         quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(lcp) AS lcp_q,
         quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(inp) AS inp_q
     FROM {db}.page_views_minute
-    WHERE minute >= {from} AND minute < {to}
-      AND ({site} = '' OR site = {site})
-      AND ({group} = '' OR page_group = {group})
-      AND (is_bot = 0 OR {include_bots} = 1)
+    WHERE {rollup_filter}
     GROUP BY minute
 ) AS q
 ANY LEFT JOIN
@@ -28,10 +25,7 @@ ANY LEFT JOIN
     (
         SELECT minute, sample_rate, uniqExactMerge(page_views) AS views
         FROM {db}.page_views_minute
-        WHERE minute >= {from} AND minute < {to}
-          AND ({site} = '' OR site = {site})
-          AND ({group} = '' OR page_group = {group})
-          AND (is_bot = 0 OR {include_bots} = 1)
+        WHERE {rollup_filter}
         GROUP BY minute, sample_rate
     )
     GROUP BY minute

@@ -8,9 +8,7 @@ FROM
 (
     SELECT minute, is_bot, sample_rate, uniqExactMerge(page_views) AS views
     FROM {db}.page_views_minute
-    WHERE minute >= {from} AND minute < {to}
-      AND ({site} = '' OR site = {site})
-      AND ({group} = '' OR page_group = {group})
+    WHERE {rollup_filter_with_bots}
     GROUP BY minute, is_bot, sample_rate
 )
 GROUP BY minute

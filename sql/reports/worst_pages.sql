@@ -17,10 +17,7 @@ FROM
         argMax(lcp_element, seq) AS el,
         argMax(lcp_url, seq) AS res
     FROM {db}.page_views
-    WHERE received_at >= {from} AND received_at < {to}
-      AND ({site} = '' OR site = {site})
-      AND ({group} = '' OR page_group = {group})
-      AND (is_bot = 0 OR {include_bots} = 1)
+    WHERE {page_view_filter}
     GROUP BY site, page_view_id
 )
 GROUP BY p

@@ -85,6 +85,12 @@ def main():
             "to": f"toDateTime({now + 60})",
             "include_bots": "0",
         }
+        # The shared filters, as collector/src/store/report.rs builds them.
+        scope = "('demo' = '' OR site = 'demo') AND ('' = '' OR page_group = '')"
+        window = f"{{col}} >= {params['from']} AND {{col}} < {params['to']}"
+        params["page_view_filter"] = f"{window.format(col='received_at')} AND {scope} AND is_bot = 0"
+        params["rollup_filter"] = f"{window.format(col='minute')} AND {scope} AND is_bot = 0"
+        params["rollup_filter_with_bots"] = f"{window.format(col='minute')} AND {scope}"
         for path in sorted((ROOT / "sql/reports").glob("*.sql")):
             try:
                 out = s.query(fill(path.read_text(), params), "TSVWithNames").data()

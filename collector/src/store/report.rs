@@ -64,13 +64,34 @@ pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportErro
         .iter()
         .find(|(n, _)| *n == name)
         .ok_or_else(|| ReportError::Unknown(name.into(), names().join(", ")))?;
+    let (site, group) = (sql::quote(&p.site), sql::quote(&p.group));
+    let (from, to) = (
+        format!("toDateTime({})", p.from),
+        format!("toDateTime({})", p.to),
+    );
+    let bots = u8::from(p.include_bots);
+    // The filters every report shares: the window, site, page group and bots.
+    let scope =
+        format!("({site} = '' OR site = {site}) AND ({group} = '' OR page_group = {group})");
     let vars = [
         ("db", db.to_string()),
-        ("site", sql::quote(&p.site)),
-        ("group", sql::quote(&p.group)),
-        ("from", format!("toDateTime({})", p.from)),
-        ("to", format!("toDateTime({})", p.to)),
-        ("include_bots", u8::from(p.include_bots).to_string()),
+        ("site", site.clone()),
+        ("group", group.clone()),
+        ("from", from.clone()),
+        ("to", to.clone()),
+        ("include_bots", bots.to_string()),
+        (
+            "page_view_filter",
+            format!("received_at >= {from} AND received_at < {to} AND {scope} AND (is_bot = 0 OR {bots} = 1)"),
+        ),
+        (
+            "rollup_filter",
+            format!("minute >= {from} AND minute < {to} AND {scope} AND (is_bot = 0 OR {bots} = 1)"),
+        ),
+        (
+            "rollup_filter_with_bots",
+            format!("minute >= {from} AND minute < {to} AND {scope}"),
+        ),
     ];
     sql::fill(text, &vars).map_err(|e| ReportError::Template(name.into(), e))
 }
