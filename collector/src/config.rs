@@ -112,8 +112,8 @@ pub struct ClickHouse {
     pub user: String,
     /// Password.
     pub password: String,
-    /// Cluster name for `ON CLUSTER` migrations; empty for a single server.
-    pub cluster: String,
+    /// Days rows are kept (TTL, on servers that have it: 20.1 and later).
+    pub retention_days: u32,
 }
 
 impl Default for ClickHouse {
@@ -123,7 +123,7 @@ impl Default for ClickHouse {
             database: "rum".into(),
             user: "default".into(),
             password: String::new(),
-            cluster: String::new(),
+            retention_days: 400,
         }
     }
 }

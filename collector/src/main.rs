@@ -143,7 +143,7 @@ async fn run_command(cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
     let db = &cfg.clickhouse.database;
     match cmd {
         Cmd::Migrate { dry_run } => {
-            let (version, reports) = migrate::migrate(&client, db, dry_run).await?;
+            let (version, reports) = migrate::migrate(&client, &cfg.clickhouse, dry_run).await?;
             println!(
                 "ClickHouse {}.{} at {}, database {db}",
                 version.0, version.1, cfg.clickhouse.url

@@ -28,7 +28,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         tracing::warn!(warning = %w, "configuration");
     }
     let client = ch::client(&cfg.clickhouse);
-    match migrate::migrate(&client, &cfg.clickhouse.database, false).await {
+    match migrate::migrate(&client, &cfg.clickhouse, false).await {
         Ok((version, reports)) => {
             let applied = reports
                 .iter()
@@ -39,11 +39,11 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         // Keep serving: beacons wait in the log until ClickHouse is back and migrated.
         Err(e) => {
             tracing::error!(error = %e, "migrations failed; retrying in the background");
-            let (client, db) = (client.clone(), cfg.clickhouse.database.clone());
+            let (client, ch) = (client.clone(), cfg.clickhouse.clone());
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_secs(5)).await;
-                    match migrate::migrate(&client, &db, false).await {
+                    match migrate::migrate(&client, &ch, false).await {
                         Ok(_) => break tracing::info!("migrations applied after retry"),
                         Err(e) => tracing::warn!(error = %e, "migrations still failing"),
                     }

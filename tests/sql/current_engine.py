@@ -56,7 +56,7 @@ def main():
                 print(f"  skip  {path.stem} (needs {need.group(1)})")
                 continue
             try:
-                for stmt in statements(fill(text, {"db": DB})):
+                for stmt in statements(fill(text, {"db": DB, "retention_days": "400"})):
                     s.query(stmt)
                 print(f"  ok    {path.stem}")
             except Exception as e:  # noqa: BLE001 - report every failure, then exit non-zero

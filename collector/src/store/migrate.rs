@@ -49,9 +49,10 @@ pub struct Report {
 /// Applies pending migrations; with `dry_run` only reports what would run.
 pub async fn migrate(
     client: &clickhouse::Client,
-    db: &str,
+    cfg: &crate::config::ClickHouse,
     dry_run: bool,
 ) -> Result<(ServerVersion, Vec<Report>), MigrateError> {
+    let db = cfg.database.as_str();
     let stmt_err = |name: &str| {
         let name = name.to_string();
         move |source| MigrateError::Statement {
@@ -103,8 +104,12 @@ pub async fn migrate(
                 MigrateError::Malformed(name.to_string(), "name must start with a number".into())
             })?;
         let needs = sql::header(text, "min_version").map(super::parse_version);
-        let filled = sql::fill(text, &[("db", db.to_string())])
-            .map_err(|e| MigrateError::Malformed(name.to_string(), e))?;
+        let vars = [
+            ("db", db.to_string()),
+            ("retention_days", cfg.retention_days.max(1).to_string()),
+        ];
+        let filled =
+            sql::fill(text, &vars).map_err(|e| MigrateError::Malformed(name.to_string(), e))?;
         let statements = sql::statements(&filled);
         let outcome = if applied.contains(&number) {
             Outcome::AlreadyApplied
