@@ -37,11 +37,16 @@ async function pageViews(path, count) {
   return [...latest.values()];
 }
 
-function close(actual, expected, what) {
+function close(actual, expected, what, tolerance = 1) {
   assert.ok(expected !== undefined, `web-vitals reported ${what}`);
   assert.ok(actual !== null, `agent reported ${what}`);
-  assert.ok(Math.abs(actual - expected) <= 1, `${what}: agent ${actual} vs web-vitals ${expected}`);
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: agent ${actual} vs web-vitals ${expected}`);
 }
+
+// After a bfcache restore both libraries read performance.now() in a requestAnimationFrame
+// callback of the same frame; whichever registered later reads it after the other
+// callbacks of that frame ran (about 1-2 ms on a loaded 2-core machine). Allow for that.
+const SAME_FRAME_MS = 5;
 
 test("slow server, late hero image, late banner, slow button: same numbers as web-vitals", async () => {
   const path = `/product/vitals-${Date.now()}`;
@@ -121,8 +126,8 @@ test("a page restored from the back/forward cache is a second page view", async 
   const back = rows.find((r) => r.navigation_type === "back_forward_cache");
   assert.ok(back, `a bfcache page view: ${JSON.stringify(rows.map((r) => r.navigation_type))}`);
   assert.equal(back.ttfb_ms, 0);
-  close(back.fcp_ms, wv.FCP, "FCP after restore");
-  close(back.lcp_ms, wv.LCP, "LCP after restore");
+  close(back.fcp_ms, wv.FCP, "FCP after restore", SAME_FRAME_MS);
+  close(back.lcp_ms, wv.LCP, "LCP after restore", SAME_FRAME_MS);
   assert.ok(restored !== undefined);
 });
 
