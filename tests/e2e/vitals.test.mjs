@@ -166,3 +166,27 @@ test("CLS that grows after the first beacon arrives in an update, counted once",
     assert.equal(Number(final[0].n), 1, `one page view ${phase} OPTIMIZE`);
   }
 });
+
+test("a page hidden before its first paint reports no FCP or LCP", async () => {
+  const path = `/product/hidden-${Date.now()}`;
+  const context = await browser.newContext();
+  // The tab is in the background from the start (opened with a middle click, say). Set up
+  // before web-vitals, which reads the visibility when it starts.
+  await context.addInitScript(() => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+  });
+  await installWebVitals(context);
+  const page = await context.newPage();
+  await page.goto(`${system.demoUrl}${path}?delay=0&img_delay=0`, { waitUntil: "load" });
+  await agentRunning(page);
+  await page.waitForTimeout(300);
+  const wv = await webVitalsSoFar(page);
+  await leave(page);
+
+  const [row] = await pageViews(path, 1);
+  assert.equal(wv.FCP, undefined, "web-vitals reports no FCP either");
+  assert.equal(row.fcp_ms, null);
+  assert.equal(row.lcp_ms, null);
+  close(row.ttfb_ms, wv.TTFB, "TTFB");
+});
