@@ -65,14 +65,38 @@ async fn assert_all_landed_once(db: &str, acked: &[String], prefix: &str, sent: 
     assert_eq!(final_rows.trim(), uniq.to_string(), "each page view once");
 }
 
+/// A collector whose ClickHouse sits behind a [`Gate`] the test can cut, with a fresh log.
+struct Setup {
+    gate: Gate,
+    wal: std::path::PathBuf,
+    env: Vec<(&'static str, String)>,
+}
+
+impl Setup {
+    async fn new(db: &str, extra: &[(&'static str, &str)]) -> Setup {
+        let gate = Gate::new();
+        gate.open().await;
+        let mut env = vec![("CLICKHOUSE_URL", gate.url())];
+        env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        Setup {
+            gate,
+            wal: support::fresh_wal_dir(db),
+            env,
+        }
+    }
+
+    /// Starts (or restarts, replaying the same log) the collector.
+    async fn collector(&self, db: &str) -> Collector {
+        Collector::start_with(db, &self.wal, &self.env).await
+    }
+}
+
 #[tokio::test]
 async fn clickhouse_outage_under_traffic_loses_nothing() {
     let db = support::fresh_database("outage");
-    let gate = Gate::new();
-    gate.open().await;
-    let wal = support::fresh_wal_dir(&db);
-    let env = [("CLICKHOUSE_URL", gate.url())];
-    let c = Collector::start_with(&db, &wal, &env).await;
+    let setup = Setup::new(&db, &[]).await;
+    let gate = &setup.gate;
+    let c = setup.collector(&db).await;
 
     let sender = tokio::spawn(traffic(c.url.clone(), "out", 400, 200));
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -102,11 +126,9 @@ async fn clickhouse_outage_under_traffic_loses_nothing() {
 #[tokio::test]
 async fn crash_under_traffic_then_restart_delivers_every_acknowledged_beacon() {
     let db = support::fresh_database("crash");
-    let gate = Gate::new();
-    gate.open().await;
-    let wal = support::fresh_wal_dir(&db);
-    let env = [("CLICKHOUSE_URL", gate.url())];
-    let c = Collector::start_with(&db, &wal, &env).await;
+    let setup = Setup::new(&db, &[]).await;
+    let gate = &setup.gate;
+    let c = setup.collector(&db).await;
 
     // Some rows reach ClickHouse, then ClickHouse goes away so the rest wait in the log,
     // and the collector is killed in the middle of the traffic.
@@ -124,7 +146,7 @@ async fn crash_under_traffic_then_restart_delivers_every_acknowledged_beacon() {
     assert!(acked.len() < 600, "the crash cut traffic short");
 
     gate.open().await;
-    let c = Collector::start_with(&db, &wal, &env).await;
+    let c = setup.collector(&db).await;
     assert_all_landed_once(&db, &acked, "crash", 600).await;
     drop(c);
     query(&format!("DROP DATABASE {db}")).await;
@@ -152,14 +174,9 @@ async fn sigterm_under_traffic_exits_zero_after_draining() {
 #[tokio::test]
 async fn disk_cap_answers_503_with_retry_after_and_loses_nothing() {
     let db = support::fresh_database("diskcap");
-    let gate = Gate::new();
-    gate.open().await;
-    let wal = support::fresh_wal_dir(&db);
-    let env = [
-        ("CLICKHOUSE_URL", gate.url()),
-        ("RUM__WAL__MAX_DISK_BYTES", "20000".to_string()),
-    ];
-    let c = Collector::start_with(&db, &wal, &env).await;
+    let setup = Setup::new(&db, &[("RUM__WAL__MAX_DISK_BYTES", "20000")]).await;
+    let gate = &setup.gate;
+    let c = setup.collector(&db).await;
     gate.close().await;
 
     let client = reqwest::Client::new();
