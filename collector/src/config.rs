@@ -57,6 +57,8 @@ pub struct Config {
     pub wal: Wal,
     /// Per-client-IP rate limit.
     pub rate_limit: RateLimit,
+    /// Scaling signals.
+    pub signals: SignalsConfig,
     /// Geo enrichment.
     pub geoip: GeoIp,
     /// Logging.
@@ -147,6 +149,20 @@ impl Default for Batch {
             max_age_ms: 1000,
             retry_initial_ms: 200,
         }
+    }
+}
+
+/// Scaling signals (`/v1/signals`, `/metrics`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignalsConfig {
+    /// How often the signals are recomputed from the ClickHouse rollup, milliseconds.
+    pub refresh_ms: u64,
+}
+
+impl Default for SignalsConfig {
+    fn default() -> Self {
+        SignalsConfig { refresh_ms: 5000 }
     }
 }
 

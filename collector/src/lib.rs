@@ -9,5 +9,6 @@ pub mod refusal;
 pub mod row;
 pub mod rowbinary;
 pub mod server;
+pub mod signals;
 pub mod sink;
 pub mod store;

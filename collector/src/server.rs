@@ -67,6 +67,12 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             cfg.wal.dir.display()
         )
     })?;
+    let signals = Arc::new(crate::signals::Signals::default());
+    signals.clone().spawn_refresh(
+        client.clone(),
+        cfg.clickhouse.database.clone(),
+        Duration::from_millis(cfg.signals.refresh_ms.max(500)),
+    );
     let inserter = ch::RowInserter::new(client, &cfg.clickhouse.database);
     let batcher = Batcher::new(
         cfg.wal.dir.clone(),
@@ -101,6 +107,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         ua: UaCache::new(10_000),
         metrics,
         wal,
+        signals,
         ip_limiter: KeyedLimiter::new(
             cfg.rate_limit.per_ip_per_second,
             cfg.rate_limit.per_ip_burst,

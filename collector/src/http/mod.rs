@@ -5,6 +5,7 @@ pub mod beacon;
 pub mod client_ip;
 pub mod health;
 pub mod rate_limit;
+pub mod signals;
 
 use crate::enrich::{GeoSource, UaCache};
 use crate::metrics::Metrics;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The write-ahead log accepted rows go to.
     pub wal: Wal,
+    /// Scaling signals, refreshed from ClickHouse.
+    pub signals: Arc<crate::signals::Signals>,
     /// Per-client-IP rate limit, if on.
     pub ip_limiter: Option<rate_limit::KeyedLimiter>,
     /// Peers whose forwarding headers are believed.
@@ -59,6 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/v1/signals", web::get().to(signals::get))
+        .route("/v1/signals/value", web::get().to(signals::value))
         .route("/metrics", web::get().to(health::metrics))
         .route(
             "/{file:rum[._a-z]*\\.(?:js|wasm)}",

@@ -1,0 +1,40 @@
+-- The autoscaler's signals, as the collector refreshes them every few seconds (one query):
+-- per site and page group ('' = all groups), for 1/5/15-minute windows ending now (w minute
+-- buckets including the current one) and the window before (prev = 1): page views
+-- (re-weighted), p50/p75/p95/p99 of TTFB, LCP and INP, page views good on all Core Web
+-- Vitals, and the newest minute with data. People only (bots excluded). From the rollup.
+SELECT
+    site,
+    g AS page_group,
+    w AS window_minutes,
+    prev,
+    round(sum(v), 3) AS page_views,
+    quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(t) AS ttfb,
+    quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(l) AS lcp,
+    quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(i) AS inp,
+    round(sum(good), 3) AS good_page_views,
+    toUInt32(max(newest)) AS newest_minute
+FROM
+(
+    SELECT
+        site,
+        -- Every row also counts towards the all-groups row ('').
+        arrayJoin([page_group, '']) AS g,
+        w,
+        prev,
+        uniqExactMerge(page_views) / sample_rate AS v,
+        uniqExactIfMerge(cwv_good) / sample_rate AS good,
+        quantilesTimingMergeState(0.5, 0.75, 0.95, 0.99)(ttfb) AS t,
+        quantilesTimingMergeState(0.5, 0.75, 0.95, 0.99)(lcp) AS l,
+        quantilesTimingMergeState(0.5, 0.75, 0.95, 0.99)(inp) AS i,
+        max(minute) AS newest
+    FROM {db}.page_views_minute
+    ARRAY JOIN [1, 1, 5, 5, 15, 15] AS w, [0, 1, 0, 1, 0, 1] AS prev
+    WHERE is_bot = 0
+      AND minute >= toStartOfMinute(now()) - 1800
+      AND minute >= toStartOfMinute(now()) - ((w - 1) + prev * w) * 60
+      AND minute < toStartOfMinute(now()) + 60 - prev * w * 60
+    GROUP BY site, page_group, w, prev, sample_rate
+)
+GROUP BY site, g, w, prev
+ORDER BY site, g, w, prev
