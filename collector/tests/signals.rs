@@ -86,7 +86,63 @@ async fn known_traffic_gives_matching_signals() {
         )),
         "Prometheus gauge"
     );
+    check_deploy_examples(&c.url, &metrics).await;
     query(&format!("DROP DATABASE {db}")).await;
+}
+
+/// The example manifests under deploy/ are well-formed YAML and use only endpoints, metric
+/// names and labels that this collector serves.
+async fn check_deploy_examples(base: &str, metrics: &str) {
+    use yaml_rust2::YamlLoader;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy");
+    let keda = std::fs::read_to_string(format!("{dir}/keda-scaledobject.yaml")).unwrap();
+    let keda = &YamlLoader::load_from_str(&keda).expect("KEDA example is YAML")[0];
+    assert_eq!(keda["kind"].as_str(), Some("ScaledObject"));
+    let triggers = keda["spec"]["triggers"].as_vec().expect("triggers");
+    assert!(!triggers.is_empty());
+    for t in triggers {
+        assert_eq!(t["type"].as_str(), Some("metrics-api"));
+        let m = &t["metadata"];
+        assert_eq!(m["valueLocation"].as_str(), Some("value"));
+        let url = m["url"].as_str().unwrap();
+        let path = &url[url.find("/v1/").expect("collector path")..];
+        let res = reqwest::get(format!("{base}{path}")).await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        let body: Value = res.json().await.unwrap();
+        assert!(body.get("value").is_some(), "{path}: {body}");
+    }
+    let hpa = std::fs::read_to_string(format!("{dir}/hpa-prometheus-adapter.yaml")).unwrap();
+    let docs = YamlLoader::load_from_str(&hpa).expect("HPA example is YAML");
+    let hpa = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("HorizontalPodAutoscaler"))
+        .expect("an HPA");
+    for m in hpa["spec"]["metrics"].as_vec().unwrap() {
+        let metric = &m["external"]["metric"];
+        let name = metric["name"].as_str().unwrap();
+        assert!(
+            metrics.contains(&format!("# TYPE {name} gauge")),
+            "{name} exported"
+        );
+        for (k, _) in metric["selector"]["matchLabels"].as_hash().unwrap() {
+            let k = k.as_str().unwrap();
+            assert!(["site", "window"].contains(&k), "label {k} exists");
+        }
+    }
+    let adapter = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("ConfigMap"))
+        .expect("adapter config");
+    let rules =
+        YamlLoader::load_from_str(adapter["data"]["config.yaml"].as_str().unwrap()).unwrap();
+    for r in rules[0]["externalRules"].as_vec().unwrap() {
+        let series = r["seriesQuery"].as_str().unwrap();
+        let name = &series[..series.find('{').unwrap_or(series.len())];
+        assert!(
+            metrics.contains(&format!("# TYPE {name} gauge")),
+            "{name} exported"
+        );
+    }
 }
 
 #[tokio::test]
