@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod enrich;
+pub mod forecast;
 pub mod http;
 pub mod metrics;
 pub mod refusal;

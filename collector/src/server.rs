@@ -73,6 +73,9 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         cfg.clickhouse.database.clone(),
         Duration::from_millis(cfg.signals.refresh_ms.max(500)),
     );
+    signals
+        .clone()
+        .spawn_forecast(client.clone(), cfg.clickhouse.database.clone());
     let inserter = ch::RowInserter::new(client, &cfg.clickhouse.database);
     let batcher = Batcher::new(
         cfg.wal.dir.clone(),

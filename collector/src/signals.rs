@@ -3,6 +3,7 @@
 //! with one query every few seconds (ClickHouse holds the truth, so every collector of a
 //! fleet answers the same); requests are answered from the cached snapshot.
 
+use crate::forecast::{Forecast, Model};
 use crate::store::report::{self, Params, Table};
 use arc_swap::ArcSwap;
 use serde_json::{json, Value};
@@ -47,10 +48,45 @@ pub struct Snapshot {
     pub windows: BTreeMap<Key, Window>,
 }
 
+/// Traffic forecasts per site: +5, +15 and +60 minutes, page views per minute.
+pub type Forecasts = BTreeMap<String, [Forecast; 3]>;
+
+/// Forecast horizons, minutes.
+pub const HORIZONS: [usize; 3] = [5, 15, 60];
+
 /// The cache the HTTP handlers read, lock-free.
 #[derive(Default)]
 pub struct Signals {
     snapshot: ArcSwap<Snapshot>,
+    forecasts: ArcSwap<Forecasts>,
+}
+
+/// Fits the forecast for each site from `traffic_history` rows (site, minute, page views),
+/// filling minutes without page views with zeros.
+pub fn forecasts(t: &Table) -> Forecasts {
+    let mut series: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
+    for r in &t.rows {
+        if let [site, minute, views] = &r[..] {
+            if let (Ok(m), Ok(v)) = (minute.parse(), views.parse()) {
+                series.entry(site.clone()).or_default().push((m, v));
+            }
+        }
+    }
+    let last = now_secs() / 60 * 60 - 60;
+    series
+        .into_iter()
+        .filter_map(|(site, points)| {
+            let first = points.first()?.0;
+            let mut xs = vec![0.0; ((last.max(first) - first) / 60 + 1) as usize];
+            for (m, v) in points {
+                if let Some(x) = xs.get_mut(((m - first) / 60) as usize) {
+                    *x = v;
+                }
+            }
+            let model = Model::fit(&xs)?;
+            Some((site, HORIZONS.map(|h| model.forecast(h))))
+        })
+        .collect()
 }
 
 fn now_secs() -> u64 {
@@ -116,6 +152,31 @@ impl Signals {
         self.snapshot.load_full()
     }
 
+    /// The current forecasts.
+    pub fn forecasts(&self) -> Arc<Forecasts> {
+        self.forecasts.load_full()
+    }
+
+    /// Refits the traffic forecasts every minute (a new point per minute), forever.
+    pub fn spawn_forecast(self: Arc<Self>, client: clickhouse::Client, db: String) {
+        tokio::spawn(async move {
+            let params = Params {
+                site: String::new(),
+                group: String::new(),
+                from: 0,
+                to: 0,
+                include_bots: false,
+            };
+            loop {
+                match report::run(&client, &db, "traffic_history", &params).await {
+                    Ok(table) => self.forecasts.store(Arc::new(forecasts(&table))),
+                    Err(e) => tracing::warn!(error = %e, "forecast refresh failed"),
+                }
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
+        });
+    }
+
     /// Refreshes every `every` from ClickHouse, forever.
     pub fn spawn_refresh(self: Arc<Self>, client: clickhouse::Client, db: String, every: Duration) {
         tokio::spawn(async move {
@@ -172,7 +233,14 @@ fn quantiles(q: &[f64; 4], stale: bool) -> Value {
 }
 
 /// One signal as JSON: nulls and `stale: true` when the data cannot be trusted, never zeros.
-pub fn signal(snap: &Snapshot, site: &str, group: &str, minutes: u32, now: u64) -> Value {
+pub fn signal(
+    snap: &Snapshot,
+    forecasts: &Forecasts,
+    site: &str,
+    group: &str,
+    minutes: u32,
+    now: u64,
+) -> Value {
     let key = |prev| (site.to_string(), group.to_string(), minutes, prev);
     let cur = snap.windows.get(&key(false));
     let before = snap.windows.get(&key(true));
@@ -191,7 +259,24 @@ pub fn signal(snap: &Snapshot, site: &str, group: &str, minutes: u32, now: u64) 
         _ => Value::Null,
     };
     let v = |x: f64| if stale { Value::Null } else { num(x) };
+    // Traffic forecast for the whole site (page views per second), with its 95 % band.
+    let forecast = match forecasts.get(site) {
+        Some(f) if group.is_empty() && !stale => {
+            let per_s = |x: f64| num(x / 60.0);
+            HORIZONS
+                .iter()
+                .zip(f)
+                .map(|(h, f)| {
+                    let band = json!({ "page_views_per_second": per_s(f.value), "low": per_s(f.low), "high": per_s(f.high) });
+                    (format!("+{h}m"), band)
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }
+        _ => Value::Null,
+    };
     json!({
+        "forecast": forecast,
         "site": site,
         "page_group": if group.is_empty() { Value::Null } else { json!(group) },
         "window_minutes": minutes,
@@ -293,7 +378,7 @@ mod tests {
     #[test]
     fn fresh_signal_has_rates_percentiles_and_change() {
         let now = 1_800_000_030; // 30 s into a minute
-        let s = signal(&snap(now), "shop", "", 5, now);
+        let s = signal(&snap(now), &Forecasts::new(), "shop", "", 5, now);
         assert_eq!(s["stale"], false);
         // 600 page views over 4 full minutes + 30 s.
         assert_eq!(s["page_views_per_second"], json!(2.222));
@@ -310,17 +395,51 @@ mod tests {
     }
 
     #[test]
+    fn the_site_signal_carries_the_traffic_forecast() {
+        let now = now_secs();
+        let last = now / 60 * 60 - 60;
+        let t = Table {
+            columns: ["site", "minute", "page_views"].map(String::from).to_vec(),
+            // 40 minutes of steady 120 page views per minute, one minute missing (= 0).
+            rows: (0..40u64)
+                .filter(|i| *i != 20)
+                .map(|i| {
+                    vec![
+                        "shop".into(),
+                        (last - (39 - i) * 60).to_string(),
+                        "120".into(),
+                    ]
+                })
+                .collect(),
+        };
+        let f = forecasts(&t);
+        let shop = f.get("shop").expect("a forecast for the site");
+        assert!((shop[0].value - 120.0).abs() < 10.0, "{shop:?}");
+        let s = signal(&snap(now), &f, "shop", "", 5, now);
+        let plus5 = &s["forecast"]["+5m"];
+        assert!(
+            (plus5["page_views_per_second"].as_f64().unwrap() - 2.0).abs() < 0.2,
+            "{plus5}"
+        );
+        assert!(plus5["low"].as_f64() <= plus5["page_views_per_second"].as_f64());
+        assert!(
+            signal(&snap(now), &f, "shop", "cart", 5, now)["forecast"].is_null(),
+            "site level only"
+        );
+    }
+
+    #[test]
     fn old_or_missing_data_is_stale_with_nulls() {
         let now = 1_800_000_030;
         let later = now + 600;
-        let s = signal(&snap(now), "shop", "", 5, later);
+        let s = signal(&snap(now), &Forecasts::new(), "shop", "", 5, later);
         assert_eq!(s["stale"], true);
         assert_eq!(s["page_views_per_second"], Value::Null);
         assert_eq!(s["lcp_ms"]["p75"], Value::Null);
-        let unknown = signal(&snap(now), "nope", "", 5, now);
+        let unknown = signal(&snap(now), &Forecasts::new(), "nope", "", 5, now);
         assert_eq!(unknown["stale"], true);
         assert_eq!(
-            signal(&Snapshot::default(), "shop", "", 5, now)["stale"],
+            signal(&Snapshot::default(), &Forecasts::new(), "shop", "", 5, now)["stale"],
             true
         );
     }

@@ -40,6 +40,7 @@ fn signal_gauges(st: &AppState, out: &mut String) {
         return;
     };
     let snap = st.signals.snapshot();
+    let forecasts = st.signals.forecasts();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -57,7 +58,7 @@ fn signal_gauges(st: &AppState, out: &mut String) {
         );
         for site in sites.keys() {
             for window in [1, 5, 15] {
-                let s = crate::signals::signal(&snap, site, "", window, now);
+                let s = crate::signals::signal(&snap, &forecasts, site, "", window, now);
                 if let Some(v) = crate::signals::value(&s, metric).and_then(|v| v.as_f64()) {
                     let _ = writeln!(out, "{name}{{site=\"{site}\",window=\"{window}m\"}} {v}");
                 }

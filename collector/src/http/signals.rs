@@ -31,6 +31,7 @@ pub async fn get(st: web::Data<AppState>, q: web::Query<Query>) -> HttpResponse 
             .json(json!({ "error": format!("window {w}: use 1, 5 or 15") }));
     }
     let snap = st.signals.snapshot();
+    let forecasts = st.signals.forecasts();
     let now = now();
     let mut pairs = signals::known(&snap);
     if let Some(site) = &q.site {
@@ -51,7 +52,7 @@ pub async fn get(st: web::Data<AppState>, q: web::Query<Query>) -> HttpResponse 
             WINDOWS
                 .iter()
                 .filter(|w| q.window.is_none_or(|x| x == **w))
-                .map(|w| signals::signal(&snap, s, g, *w, now))
+                .map(|w| signals::signal(&snap, &forecasts, s, g, *w, now))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -76,6 +77,7 @@ pub async fn value(st: web::Data<AppState>, q: web::Query<Query>) -> HttpRespons
     }
     let s = signals::signal(
         &st.signals.snapshot(),
+        &st.signals.forecasts(),
         site,
         q.group.as_deref().unwrap_or(""),
         window,
