@@ -1,23 +1,12 @@
 -- Experience by country: page views and p75 of TTFB, LCP, INP and CLS.
 SELECT
-    cc AS country_code,
+    country_code,
     toUInt64(round(sum(1 / sample_rate))) AS page_views,
     quantileTiming(0.75)(ttfb_ms) AS ttfb_p75,
     quantileTiming(0.75)(lcp_ms) AS lcp_p75,
     quantileTiming(0.75)(inp_ms) AS inp_p75,
     round(quantileTDigest(0.75)(cls), 3) AS cls_p75
-FROM
-(
-    SELECT
-        argMax(country_code, seq) AS cc,
-        argMax(sample_rate, seq) AS sample_rate,
-        argMax(ttfb_ms, seq) AS ttfb_ms,
-        argMax(lcp_ms, seq) AS lcp_ms,
-        argMax(inp_ms, seq) AS inp_ms,
-        argMax(cls, seq) AS cls
-    FROM {db}.page_views
-    WHERE {page_view_filter}
-    GROUP BY site, page_view_id
-)
-GROUP BY cc
+FROM {db}.page_views FINAL
+WHERE {page_view_filter}
+GROUP BY country_code
 ORDER BY page_views DESC, country_code

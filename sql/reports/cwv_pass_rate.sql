@@ -1,26 +1,17 @@
 -- Core Web Vitals assessment per page group, the way Google judges a site: it passes when
 -- the p75 of LCP (≤ 2500 ms), INP (≤ 200 ms) and CLS (≤ 0.1) are all good; plus the share
 -- of page views that were good on all three (a page view without interaction has no INP).
+-- FINAL: each page view once, with its latest beacon.
 SELECT
-    grp AS page_group,
+    page_group,
     toUInt64(round(sum(1 / sample_rate))) AS page_views,
     quantileTiming(0.75)(lcp_ms) AS lcp_p75,
     quantileTiming(0.75)(inp_ms) AS inp_p75,
     round(quantileTDigest(0.75)(cls), 3) AS cls_p75,
     if(lcp_p75 <= 2500 AND (inp_p75 <= 200 OR count(inp_ms) = 0) AND cls_p75 <= 0.1, 'pass', 'fail') AS cwv,
-    round(100 * sumIf(1 / sample_rate, good) / sum(1 / sample_rate), 1) AS good_pct
-FROM
-(
-    SELECT
-        argMax(page_group, seq) AS grp,
-        argMax(sample_rate, seq) AS sample_rate,
-        argMax(lcp_ms, seq) AS lcp_ms,
-        argMax(inp_ms, seq) AS inp_ms,
-        argMax(cls, seq) AS cls,
-        argMax(lcp_rating = 'good' AND cls_rating = 'good' AND inp_rating IN ('good', 'none'), seq) AS good
-    FROM {db}.page_views
-    WHERE {page_view_filter}
-    GROUP BY site, page_view_id
-)
-GROUP BY grp
+    round(100 * sumIf(1 / sample_rate, lcp_rating = 'good' AND cls_rating = 'good'
+        AND inp_rating IN ('good', 'none')) / sum(1 / sample_rate), 1) AS good_pct
+FROM {db}.page_views FINAL
+WHERE {page_view_filter}
+GROUP BY page_group
 ORDER BY page_views DESC, page_group

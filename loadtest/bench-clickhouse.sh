@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The ClickHouse figures of BENCHMARKS.md: 10 M generated page views over the last 24 hours
+# (inserted server-side, so the materialized view fills the rollup as in production), then
+# the timings of the queries analysts and the autoscaler run.
+#   loadtest/bench-clickhouse.sh   (ROWS=10000000 by default; database rum_bench10m)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${ROWS:-10000000}
+db=rum_bench10m
+bin=${CARGO_TARGET_DIR:-target}/release
+if [[ -z ${CLICKHOUSE_URL:-} ]]; then
+  ./scripts/clickhouse.sh start >/dev/null
+  CLICKHOUSE_URL=$(./scripts/clickhouse.sh url)
+fi
+export CLICKHOUSE_URL
+ch() { curl -fsS "$CLICKHOUSE_URL" --data-binary @-; }
+echo "DROP DATABASE IF EXISTS $db" | ch
+RUM__CLICKHOUSE__DATABASE=$db "$bin"/collector migrate >/dev/null
+start=$(date +%s.%N)
+ch <<SQL
+INSERT INTO $db.page_views (received_at, site, page_view_id, seq, url, host, path, page_group,
+  navigation_type, ttfb_ms, fcp_ms, lcp_ms, cls, inp_ms, ttfb_rating, lcp_rating, cls_rating,
+  inp_rating, country_code, device_class, browser, is_bot, sample_rate)
+SELECT
+  toDateTime(now() - 86400 + intDiv(number * 86400, $rows)) AS t,
+  ['shop-a', 'shop-b', 'shop-c'][number % 3 + 1],
+  concat('bench', toString(number)), 1, 'https://shop.example/p', 'shop.example', '/p',
+  ['home', 'category', 'product', 'cart', 'checkout'][intHash32(number) % 5 + 1],
+  'navigate',
+  exp(4.8 + 0.6 * (intHash32(number * 3) % 1000 - 500) / 250) AS ttfb,
+  ttfb + exp(5.9 + 0.5 * (intHash32(number * 5) % 1000 - 500) / 250),
+  ttfb + exp(6.7 + 0.6 * (intHash32(number * 7) % 1000 - 500) / 250),
+  (intHash32(number * 11) % 1000) / 4000,
+  exp(4.5 + 0.8 * (intHash32(number * 13) % 1000 - 500) / 250),
+  'good', 'good', 'good', 'good',
+  ['US', 'DE', 'FR', 'GB', 'JP'][intHash32(number * 17) % 5 + 1],
+  ['desktop', 'mobile'][number % 2 + 1], 'Chrome', 0, 1.0
+FROM numbers($rows)
+SQL
+insert=$(echo "$(date +%s.%N) - $start" | bc)
+echo "## ClickHouse: $rows page views over 24 h ($(echo "SELECT version()" | ch))"
+echo
+echo "Generated and inserted server-side in ${insert%.*} s (the materialized view filled the rollup)."
+echo
+echo "| query | p50 | p95 | runs |"
+echo "|---|---|---|---|"
+time_query() { # name, sql
+  local times=()
+  for _ in $(seq 1 20); do
+    local t0 t1
+    t0=$(date +%s%N)
+    echo "$2" | ch >/dev/null || { echo "| $1 | failed: $(echo "$2" | curl -sS "$CLICKHOUSE_URL" --data-binary @- | head -c 200) | | |"; return; }
+    t1=$(date +%s%N)
+    times+=($(((t1 - t0) / 1000000)))
+  done
+  sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+  echo "| $1 | $(echo "$sorted" | sed -n 10p) ms | $(echo "$sorted" | sed -n 19p) ms | 20 |"
+}
+now=$(date +%s)
+time_query "rollup, last hour: p75 TTFB/LCP per minute (\`report timeseries --since 1h\`)" \
+  "$(sed -e "s/{db}/$db/g" -e "s/{rollup_filter}/minute >= toDateTime($((now - 3600))) AND minute < toDateTime($now) AND is_bot = 0/g" sql/reports/timeseries.sql)"
+time_query "raw, one day: p50-p99 per page group (\`report percentiles --since 1d\`)" \
+  "$(sed -e "s/{db}/$db/g" -e "s/{page_view_filter}/received_at >= toDateTime($((now - 86400))) AND received_at < toDateTime($now) AND is_bot = 0/g" sql/reports/percentiles.sql)"
+time_query "signals refresh (\`report signals\`)" "$(sed -e "s/{db}/$db/g" sql/reports/signals.sql)"
+time_query "forecast input, 8 days per minute (\`report traffic_history\`)" "$(sed -e "s/{db}/$db/g" sql/reports/traffic_history.sql)"
+[[ ${KEEP:-} ]] || echo "DROP DATABASE IF EXISTS $db" | ch
