@@ -72,6 +72,22 @@ async fn known_traffic_gives_matching_signals() {
         "no interactions: null, not 0"
     );
 
+    // Both a fresh and a stale answer follow the documented schema.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../docs/signals.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for q in ["site=sig", "site=nowhere&window=1", ""] {
+        let answer = get(format!("{}/v1/signals?{q}", c.url)).await;
+        if let Err(e) = conforms(&answer, &schema, &schema) {
+            panic!("/v1/signals?{q} breaks docs/signals.schema.json: {e}\n{answer}");
+        }
+    }
+
     let v = get(format!(
         "{}/v1/signals/value?site=sig&window=5&metric=lcp_p75",
         c.url
@@ -169,4 +185,63 @@ async fn without_clickhouse_signals_are_stale_with_nulls() {
     ))
     .await;
     assert!(v["value"].is_null(), "{v}");
+}
+
+/// Checks `v` against the subset of JSON Schema the signals schema uses: type, const, enum,
+/// required, properties, additionalProperties: false, items and local $ref.
+fn conforms(v: &Value, schema: &Value, root: &Value) -> Result<(), String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let target = r
+            .trim_start_matches("#/")
+            .split('/')
+            .fold(root, |node, key| &node[key]);
+        return conforms(v, target, root);
+    }
+    let kind = |t: &str| match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "number" => v.is_number(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        _ => false,
+    };
+    match &schema["type"] {
+        Value::String(t) if !kind(t) => return Err(format!("{v} is not {t}")),
+        Value::Array(ts) if !ts.iter().any(|t| kind(t.as_str().unwrap_or(""))) => {
+            return Err(format!("{v} is none of {ts:?}"))
+        }
+        _ => {}
+    }
+    if !schema["const"].is_null() && schema["const"] != *v {
+        return Err(format!("{v} is not {}", schema["const"]));
+    }
+    if let Some(options) = schema["enum"].as_array() {
+        if !options.contains(v) {
+            return Err(format!("{v} not in {options:?}"));
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        for r in schema["required"].as_array().into_iter().flatten() {
+            if !obj.contains_key(r.as_str().unwrap_or_default()) {
+                return Err(format!("missing {r}"));
+            }
+        }
+        for (k, field) in obj {
+            match schema["properties"].get(k) {
+                Some(s) => conforms(field, s, root).map_err(|e| format!("{k}: {e}"))?,
+                None if schema["additionalProperties"] == false => {
+                    return Err(format!("undocumented field {k}"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(list)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in list.iter().enumerate() {
+            conforms(x, items, root).map_err(|e| format!("[{i}]: {e}"))?;
+        }
+    }
+    Ok(())
 }
