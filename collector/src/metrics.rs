@@ -218,6 +218,11 @@ impl Metrics {
     }
 }
 
+/// Seconds since the Unix epoch.
+pub fn unix_secs() -> u64 {
+    unix_ms() / 1000
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn unix_ms() -> u64 {
     std::time::SystemTime::now()

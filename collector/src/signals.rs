@@ -4,12 +4,13 @@
 //! fleet answers the same); requests are answered from the cached snapshot.
 
 use crate::forecast::{Forecast, Model};
+use crate::metrics::unix_secs;
 use crate::store::report::{self, Params, Table};
 use arc_swap::ArcSwap;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Protocol version of the JSON answer.
 pub const VERSION: u32 = 1;
@@ -72,7 +73,7 @@ pub fn forecasts(t: &Table) -> Forecasts {
             }
         }
     }
-    let last = now_secs() / 60 * 60 - 60;
+    let last = unix_secs() / 60 * 60 - 60;
     series
         .into_iter()
         .filter_map(|(site, points)| {
@@ -87,12 +88,6 @@ pub fn forecasts(t: &Table) -> Forecasts {
             Some((site, HORIZONS.map(|h| model.forecast(h))))
         })
         .collect()
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn array(v: &str) -> [f64; 4] {
@@ -160,13 +155,8 @@ impl Signals {
     /// Refits the traffic forecasts every minute (a new point per minute), forever.
     pub fn spawn_forecast(self: Arc<Self>, client: clickhouse::Client, db: String) {
         tokio::spawn(async move {
-            let params = Params {
-                site: String::new(),
-                group: String::new(),
-                from: 0,
-                to: 0,
-                include_bots: false,
-            };
+            // These reports cover every site and fill no window of their own.
+            let params = Params::default();
             loop {
                 match report::run(&client, &db, "traffic_history", &params).await {
                     Ok(table) => self.forecasts.store(Arc::new(forecasts(&table))),
@@ -180,17 +170,12 @@ impl Signals {
     /// Refreshes every `every` from ClickHouse, forever.
     pub fn spawn_refresh(self: Arc<Self>, client: clickhouse::Client, db: String, every: Duration) {
         tokio::spawn(async move {
-            let params = Params {
-                site: String::new(),
-                group: String::new(),
-                from: 0,
-                to: 0,
-                include_bots: false,
-            };
+            // These reports cover every site and fill no window of their own.
+            let params = Params::default();
             loop {
                 match report::run(&client, &db, "signals", &params).await {
                     Ok(table) => self.snapshot.store(Arc::new(Snapshot {
-                        refreshed_at: now_secs(),
+                        refreshed_at: unix_secs(),
                         failing: false,
                         windows: parse(&table),
                     })),
@@ -396,7 +381,7 @@ mod tests {
 
     #[test]
     fn the_site_signal_carries_the_traffic_forecast() {
-        let now = now_secs();
+        let now = unix_secs();
         let last = now / 60 * 60 - 60;
         let t = Table {
             columns: ["site", "minute", "page_views"].map(String::from).to_vec(),

@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use rum_beacon::{Beacon, Body, Reject};
 use std::io::Read;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 /// CORS preflight for senders that use `application/json` or gzip.
 pub async fn preflight(req: HttpRequest) -> HttpResponse {
@@ -76,9 +76,7 @@ pub async fn post(
         is_bot: ua.is_bot,
         ua,
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as u32);
+    let now = crate::metrics::unix_secs() as u32;
     let mut buf = BytesMut::with_capacity(512);
     let mut ctx = Ctx {
         st: &st,

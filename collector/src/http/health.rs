@@ -41,9 +41,7 @@ fn signal_gauges(st: &AppState, out: &mut String) {
     };
     let snap = st.signals.snapshot();
     let forecasts = st.signals.forecasts();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = crate::metrics::unix_secs();
     let gauges = [
         ("rum_signal_page_views_per_second", "page_views_per_second"),
         ("rum_signal_ttfb_p75_ms", "ttfb_p75"),

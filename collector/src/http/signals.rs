@@ -2,6 +2,7 @@
 //! for KEDA's metrics-api scaler), answered from the refreshed snapshot.
 
 use super::AppState;
+use crate::metrics::unix_secs;
 use crate::signals::{self, VERSION};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -18,12 +19,6 @@ pub struct Query {
 
 const WINDOWS: [u32; 3] = [1, 5, 15];
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// `GET /v1/signals?site=&group=&window=`: every matching signal.
 pub async fn get(st: web::Data<AppState>, q: web::Query<Query>) -> HttpResponse {
     if let Some(w) = q.window.filter(|w| !WINDOWS.contains(w)) {
@@ -32,7 +27,7 @@ pub async fn get(st: web::Data<AppState>, q: web::Query<Query>) -> HttpResponse 
     }
     let snap = st.signals.snapshot();
     let forecasts = st.signals.forecasts();
-    let now = now();
+    let now = unix_secs();
     let mut pairs = signals::known(&snap);
     if let Some(site) = &q.site {
         pairs.retain(|(s, _)| s == site);
@@ -81,7 +76,7 @@ pub async fn value(st: web::Data<AppState>, q: web::Query<Query>) -> HttpRespons
         site,
         q.group.as_deref().unwrap_or(""),
         window,
-        now(),
+        unix_secs(),
     );
     match signals::value(&s, metric) {
         Some(v) => HttpResponse::Ok().json(json!({ "value": v, "stale": s["stale"] })),

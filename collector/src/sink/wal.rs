@@ -283,9 +283,8 @@ pub fn read_records(
         return Ok(r);
     }
     file.seek(SeekFrom::Start(offset))?;
-    let mut data = vec![0; (end - offset) as usize];
-    let got = read_full(&mut file, &mut data)?;
-    data.truncate(got);
+    let mut data = Vec::with_capacity((end - offset) as usize);
+    (&mut file).take(end - offset).read_to_end(&mut data)?;
     let mut at = 0;
     while r.rows < max_rows {
         let Some(header) = data.get(at..at + HEADER) else {
@@ -310,17 +309,6 @@ pub fn read_records(
         }
     }
     Ok(r)
-}
-
-fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 /// Where the batcher resumes after a restart: everything before it reached ClickHouse.
