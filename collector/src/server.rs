@@ -104,8 +104,19 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             })
             .collect::<HashMap<_, _>>()
     });
+    let cors_origins = sites
+        .as_ref()
+        .and_then(|sites: &HashMap<String, SiteRule>| {
+            (!sites.values().any(|r| r.any_origin)).then(|| {
+                sites
+                    .values()
+                    .flat_map(|r| r.origins.iter().cloned())
+                    .collect()
+            })
+        });
     let state = web::Data::new(AppState {
         sites,
+        cors_origins,
         geo,
         ua: UaCache::new(10_000),
         metrics,

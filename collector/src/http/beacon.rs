@@ -204,11 +204,7 @@ fn check_site<'s>(
 
 /// Whether some configured site accepts beacons from `origin` (always, without sites).
 fn origin_known(st: &AppState, origin: &str) -> bool {
-    st.sites.as_ref().is_none_or(|sites| {
-        sites
-            .values()
-            .any(|r| r.any_origin || r.origins.iter().any(|a| a == origin))
-    })
+    st.cors_origins.as_ref().is_none_or(|o| o.contains(origin))
 }
 
 /// Deterministic sampling by page-view id, so every beacon of a page view (and every

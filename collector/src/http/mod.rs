@@ -31,6 +31,8 @@ pub struct SiteRule {
 pub struct AppState {
     /// Configured sites by key; `None` accepts any site (development).
     pub sites: Option<HashMap<String, SiteRule>>,
+    /// Origins some site accepts, precomputed for the CORS answer; `None`: any origin.
+    pub cors_origins: Option<std::collections::HashSet<String>>,
     /// Geo database, when configured (swapped when its file changes).
     pub geo: Arc<GeoSource>,
     /// Parsed user agents.
