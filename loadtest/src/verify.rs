@@ -20,6 +20,11 @@ async fn query(url: &str, sql: String) -> Result<String, String> {
     }
 }
 
+/// A single count from ClickHouse (0 when the answer is not a number).
+async fn count(url: &str, sql: String) -> Result<u64, String> {
+    Ok(query(url, sql).await?.trim().parse().unwrap_or(0))
+}
+
 /// Waits until the run's rows stop growing (or `wait` s pass), then compares.
 pub async fn verify(run: &str, dir: &Path, ch: &str, db: &str, wait: u64) -> Result<(), String> {
     if !run
@@ -49,30 +54,21 @@ pub async fn verify(run: &str, dir: &Path, ch: &str, db: &str, wait: u64) -> Res
     let missing = acked.iter().filter(|a| !landed.contains(**a)).count();
     // One row per page view and seq after collapsing; more rows than that are duplicates
     // that the table has not merged away yet (they do not count twice in reports).
-    let raw: u64 = query(
+    let raw = count(
         ch,
         format!("SELECT count() FROM {db}.page_views WHERE {like}"),
     )
-    .await?
-    .trim()
-    .parse()
-    .unwrap_or(0);
-    let distinct: u64 = query(
+    .await?;
+    let distinct = count(
         ch,
         format!("SELECT uniqExact(page_view_id, seq) FROM {db}.page_views WHERE {like}"),
     )
-    .await?
-    .trim()
-    .parse()
-    .unwrap_or(0);
-    let once: u64 = query(
+    .await?;
+    let once = count(
         ch,
         format!("SELECT count() FROM {db}.page_views FINAL WHERE {like}"),
     )
-    .await?
-    .trim()
-    .parse()
-    .unwrap_or(0);
+    .await?;
     let report = serde_json::json!({
         "run": run,
         "acknowledged": acked.len(),

@@ -98,18 +98,15 @@ fn every_acknowledged_beacon_lands_once() {
     let _ = drop_database(&ch, &db);
 }
 
-/// Drops the test database with plain HTTP (no async runtime needed here).
-fn drop_database(ch: &str, db: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let hostport = ch.trim_start_matches("http://").trim_end_matches('/');
-    let mut s = std::net::TcpStream::connect(hostport)?;
-    let body = format!("DROP DATABASE IF EXISTS {db}");
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut sink = Vec::new();
-    std::io::Read::read_to_end(&mut s, &mut sink)?;
-    Ok(())
+/// Drops the test database (over ClickHouse's HTTP interface).
+fn drop_database(ch: &str, db: &str) -> Result<(), reqwest::Error> {
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .post(ch)
+            .body(format!("DROP DATABASE IF EXISTS {db}"))
+            .send()
+            .await
+            .map(drop)
+    })
 }
