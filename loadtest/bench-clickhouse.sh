@@ -56,11 +56,10 @@ time_query() { # name, sql
   sorted=$(printf '%s\n' "${times[@]}" | sort -n)
   echo "| $1 | $(echo "$sorted" | sed -n 10p) ms | $(echo "$sorted" | sed -n 19p) ms | 20 |"
 }
-now=$(date +%s)
-time_query "rollup, last hour: p75 TTFB/LCP per minute (\`report timeseries --since 1h\`)" \
-  "$(sed -e "s/{db}/$db/g" -e "s/{rollup_filter}/minute >= toDateTime($((now - 3600))) AND minute < toDateTime($now) AND is_bot = 0/g" sql/reports/timeseries.sql)"
-time_query "raw, one day: p50-p99 per page group (\`report percentiles --since 1d\`)" \
-  "$(sed -e "s/{db}/$db/g" -e "s/{page_view_filter}/received_at >= toDateTime($((now - 86400))) AND received_at < toDateTime($now) AND is_bot = 0/g" sql/reports/percentiles.sql)"
-time_query "signals refresh (\`report signals\`)" "$(sed -e "s/{db}/$db/g" sql/reports/signals.sql)"
-time_query "forecast input, 8 days per minute (\`report traffic_history\`)" "$(sed -e "s/{db}/$db/g" sql/reports/traffic_history.sql)"
+# The collector fills its own report templates: the exact SQL `collector report` sends.
+sql_of() { RUM__CLICKHOUSE__DATABASE=$db "$bin"/collector report "$@" --print-sql; }
+time_query "rollup, last hour: p75 TTFB/LCP per minute (\`report timeseries --since 1h\`)" "$(sql_of timeseries --since 1h)"
+time_query "raw, one day: p50-p99 per page group (\`report percentiles --since 1d\`)" "$(sql_of percentiles --since 1d)"
+time_query "signals refresh (\`report signals\`)" "$(sql_of signals)"
+time_query "forecast input, 8 days per minute (\`report traffic_history\`)" "$(sql_of traffic_history)"
 [[ ${KEEP:-} ]] || echo "DROP DATABASE IF EXISTS $db" | ch

@@ -59,6 +59,10 @@ enum Cmd {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: report::Format,
+        /// Print the SQL with its placeholders filled instead of running it (no server
+        /// needed): to paste into clickhouse-client, or to run on another engine.
+        #[arg(long)]
+        print_sql: bool,
     },
     /// Validate a configuration file and print what is wrong, with the line.
     CheckConfig {
@@ -175,6 +179,7 @@ async fn run_command(cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
             to,
             include_bots,
             format,
+            print_sql,
         } => {
             if list {
                 for n in report::names() {
@@ -192,6 +197,10 @@ async fn run_command(cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
                 to,
                 include_bots,
             };
+            if print_sql {
+                println!("{}", report::render_sql(db, &name, &params)?);
+                return Ok(());
+            }
             let table = report::run(&client, db, &name, &params).await?;
             print!("{}", table.render(format));
         }

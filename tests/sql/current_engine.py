@@ -2,7 +2,9 @@
 process): the SQL in sql/ must work on Debian's 18.16 (the integration tests) and on today's
 releases (this script). Run by scripts/test.sh; exits non-zero on the first failure."""
 
+import os
 import pathlib
+import subprocess
 import re
 import sys
 import tempfile
@@ -77,23 +79,23 @@ def main():
             "page_group, navigation_type, ttfb_ms, fcp_ms, lcp_ms, cls, inp_ms, lcp_rating, "
             "country_code, device_class, browser, is_bot, sample_rate) VALUES " + ",".join(rows)
         )
-        params = {
-            "db": DB,
-            "site": "'demo'",
-            "group": "''",
-            "from": f"toDateTime({now - 3600})",
-            "to": f"toDateTime({now + 60})",
-            "include_bots": "0",
-        }
-        # The shared filters, as collector/src/store/report.rs builds them.
-        scope = "('demo' = '' OR site = 'demo') AND ('' = '' OR page_group = '')"
-        window = f"{{col}} >= {params['from']} AND {{col}} < {params['to']}"
-        params["page_view_filter"] = f"{window.format(col='received_at')} AND {scope} AND is_bot = 0"
-        params["rollup_filter"] = f"{window.format(col='minute')} AND {scope} AND is_bot = 0"
-        params["rollup_filter_with_bots"] = f"{window.format(col='minute')} AND {scope}"
+        # The collector fills the report templates itself (`report --print-sql`), so this
+        # runs exactly what `collector report` would send.
+        collector = os.environ.get("RUM_BIN_DIR") or str(
+            pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release"
+        )
+
+        def report_sql(name):
+            return subprocess.run(
+                [f"{collector}/collector", "report", name, "--print-sql", "--site", "demo",
+                 "--from", str(now - 3600), "--to", str(now + 60)],
+                env={**os.environ, "RUM__CLICKHOUSE__DATABASE": DB},
+                check=True, capture_output=True, text=True,
+            ).stdout
+
         for path in sorted((ROOT / "sql/reports").glob("*.sql")):
             try:
-                out = s.query(fill(path.read_text(), params), "TSVWithNames").data()
+                out = s.query(report_sql(path.stem), "TSVWithNames").data()
                 lines = out.strip().splitlines()
                 print(f"  ok    report {path.stem} ({len(lines) - 1} rows)")
             except Exception as e:  # noqa: BLE001
