@@ -308,7 +308,7 @@ impl<'a> Beacon<'a> {
 }
 
 /// Site keys and page-view ids: ASCII letters, digits, `-`, `_` and `.`.
-fn is_token(s: &str) -> bool {
+pub fn is_token(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }

@@ -59,6 +59,8 @@ pub struct Config {
     pub rate_limit: RateLimit,
     /// Scaling signals.
     pub signals: SignalsConfig,
+    /// The built-in dashboard and its report API.
+    pub dashboard: Dashboard,
     /// Geo enrichment.
     pub geoip: GeoIp,
     /// Logging.
@@ -163,6 +165,31 @@ pub struct SignalsConfig {
 impl Default for SignalsConfig {
     fn default() -> Self {
         SignalsConfig { refresh_ms: 5000 }
+    }
+}
+
+/// The dashboard (`/dashboard`) and the report API (`/v1/reports`) behind it. Both need HTTP
+/// basic auth with `user`/`password`, or `Authorization: Bearer <password>`; the beacon
+/// endpoint stays open.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Dashboard {
+    /// User name for basic auth.
+    pub user: String,
+    /// Password (also accepted as a bearer token); empty turns the dashboard and the report
+    /// API off (404).
+    pub password: String,
+    /// Report queries run at once against ClickHouse; more wait, then get 503.
+    pub max_concurrent_queries: usize,
+}
+
+impl Default for Dashboard {
+    fn default() -> Self {
+        Dashboard {
+            user: "rum".into(),
+            password: String::new(),
+            max_concurrent_queries: 4,
+        }
     }
 }
 
@@ -321,6 +348,11 @@ impl Config {
                 "wal.segment_bytes and wal.max_disk_bytes must be positive".into(),
             ));
         }
+        if self.dashboard.max_concurrent_queries == 0 {
+            return Err(ConfigError::Invalid(
+                "dashboard.max_concurrent_queries must be at least 1".into(),
+            ));
+        }
         for s in &self.sites {
             if s.key.is_empty() {
                 return Err(ConfigError::Invalid(
@@ -345,6 +377,11 @@ impl Config {
         }
         if self.geoip.path.as_os_str().is_empty() {
             w.push("geoip.path is empty: beacons are stored without geography".into());
+        }
+        if self.dashboard.password.is_empty() {
+            w.push("dashboard.password is empty: /dashboard and /v1/reports are off".into());
+        } else if self.dashboard.password.len() < 12 {
+            w.push("dashboard.password is shorter than 12 characters".into());
         }
         w
     }
@@ -437,6 +474,35 @@ mod tests {
     #[test]
     fn bad_env_name_is_an_error() {
         assert!(parse("", &[("RUM__X", "1")]).is_err());
+    }
+
+    #[test]
+    fn the_example_file_holds_the_defaults() {
+        let text = include_str!("../collector.example.toml");
+        let c = parse(text, &[]).unwrap();
+        let d = Config::default();
+        assert_eq!(c.server.listen, d.server.listen);
+        assert_eq!(c.signals.refresh_ms, d.signals.refresh_ms);
+        assert_eq!(c.dashboard.user, d.dashboard.user);
+        assert_eq!(c.wal.max_disk_bytes, d.wal.max_disk_bytes);
+        // Every section the configuration knows is documented in the example.
+        let doc: toml::Table = toml::from_str(text).unwrap();
+        for section in [
+            "server",
+            "clickhouse",
+            "batch",
+            "rate_limit",
+            "wal",
+            "signals",
+            "dashboard",
+            "geoip",
+            "log",
+        ] {
+            assert!(
+                doc.contains_key(section),
+                "{section} missing from the example"
+            );
+        }
     }
 
     #[test]

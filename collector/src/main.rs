@@ -45,7 +45,7 @@ enum Cmd {
         #[arg(long, default_value = "")]
         group: String,
         /// Window length ending now, e.g. 15m, 1h, 7d (ignored when --from is given).
-        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        #[arg(long, default_value = "1h", value_parser = report::parse_duration)]
         since: Duration,
         /// Window start, Unix seconds.
         #[arg(long)]
@@ -69,21 +69,6 @@ enum Cmd {
         /// The file to check (default: --config).
         file: Option<PathBuf>,
     },
-}
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?}: expected a number and a unit (s, m, h, d)"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" | "" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h, d)")),
-    };
-    Ok(Duration::from_secs(secs))
 }
 
 fn init_logging(cfg: &Config) {

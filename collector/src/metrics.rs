@@ -5,7 +5,9 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 /// HTTP statuses counted one by one; anything else counts as "other".
-pub const STATUSES: [u16; 11] = [200, 204, 400, 403, 404, 405, 413, 415, 429, 500, 503];
+pub const STATUSES: [u16; 14] = [
+    200, 204, 304, 400, 401, 403, 404, 405, 413, 415, 429, 500, 502, 503,
+];
 
 /// Upper bounds (seconds) of the insert latency histogram's buckets.
 const LATENCY_BUCKETS: [f64; 11] = [

@@ -76,6 +76,15 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     signals
         .clone()
         .spawn_forecast(client.clone(), cfg.clickhouse.database.clone());
+    let report_api = web::Data::new(http::reports::ReportApi::new(
+        client.clone(),
+        &cfg.clickhouse.database,
+        cfg.dashboard.max_concurrent_queries,
+    ));
+    let credentials = web::Data::new(http::auth::Credentials::new(
+        &cfg.dashboard.user,
+        &cfg.dashboard.password,
+    ));
     let inserter = ch::RowInserter::new(client, &cfg.clickhouse.database);
     let batcher = Batcher::new(
         cfg.wal.dir.clone(),
@@ -138,6 +147,8 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             let metrics = state.metrics.clone();
             App::new()
                 .app_data(state.clone())
+                .app_data(report_api.clone())
+                .app_data(credentials.clone())
                 // Every request gets a span with an id, so its log lines can be told apart,
                 // and its status counted. The client IP is deliberately not a field.
                 .wrap_fn(move |req, srv| {

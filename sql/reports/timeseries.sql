@@ -1,12 +1,15 @@
--- Per minute, from the rollup (fast over long windows): page views (re-weighted) and p75 of
--- TTFB, LCP and INP, for charts. Uses each page view's first beacon (see
--- 0002_page_views_minute.sql).
+-- Per minute, from the rollup (fast over long windows): page views (re-weighted) and p75/p95
+-- of TTFB, LCP and INP, for charts. Uses each page view's first beacon (see
+-- 0002_page_views_minute.sql). Minutes are printed in UTC whatever the server's time zone.
 SELECT
-    minute,
+    toTimeZone(minute, 'UTC') AS minute,
     page_views,
     ttfb_q[2] AS ttfb_p75,
+    ttfb_q[3] AS ttfb_p95,
     lcp_q[2] AS lcp_p75,
-    inp_q[2] AS inp_p75
+    lcp_q[3] AS lcp_p95,
+    inp_q[2] AS inp_p75,
+    inp_q[3] AS inp_p95
 FROM
 (
     SELECT

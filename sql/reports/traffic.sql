@@ -1,7 +1,7 @@
 -- Traffic per minute from the rollup: page views by people (re-weighted by sample rate) and,
--- separately, by crawlers and headless browsers.
+-- separately, by crawlers and headless browsers. Minutes in UTC.
 SELECT
-    minute,
+    toTimeZone(minute, 'UTC') AS minute,
     toUInt64(round(sumIf(views / sample_rate, is_bot = 0))) AS page_views,
     toUInt64(round(sumIf(views / sample_rate, is_bot = 1))) AS bot_page_views
 FROM

@@ -1,10 +1,13 @@
 //! The HTTP edge: routes, shared state, and the mapping of typed errors to statuses.
 
 pub mod assets;
+pub mod auth;
 pub mod beacon;
 pub mod client_ip;
+pub mod dashboard;
 pub mod health;
 pub mod rate_limit;
+pub mod reports;
 pub mod signals;
 
 use crate::enrich::{GeoSource, UaCache};
@@ -67,6 +70,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/v1/signals", web::get().to(signals::get))
         .route("/v1/signals/value", web::get().to(signals::value))
         .route("/metrics", web::get().to(health::metrics))
+        .route("/dashboard", web::get().to(dashboard::index))
+        .route("/dashboard/{file}", web::get().to(dashboard::file))
+        .route("/v1/reports", web::get().to(reports::list))
+        .route("/v1/reports/{name}", web::get().to(reports::get))
         .route(
             "/{file:rum[._a-z]*\\.(?:js|wasm)}",
             web::get().to(assets::get),

@@ -236,30 +236,52 @@ impl Table {
     }
 
     fn json(&self) -> String {
-        let rows: Vec<serde_json::Value> = self
-            .rows
-            .iter()
-            .map(|r| {
-                let obj = self.columns.iter().zip(r).map(|(c, v)| {
-                    let val = if v == "\\N" {
-                        serde_json::Value::Null
-                    } else {
-                        v.parse::<f64>()
-                            .ok()
-                            .filter(|x| x.is_finite())
-                            .and_then(serde_json::Number::from_f64)
-                            .map_or_else(
-                                || serde_json::Value::String(v.clone()),
-                                serde_json::Value::Number,
-                            )
-                    };
-                    (c.clone(), val)
-                });
-                serde_json::Value::Object(obj.collect())
-            })
-            .collect();
+        let rows = serde_json::Value::Array(self.json_rows());
         serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
     }
+
+    /// The rows as JSON objects: numbers as numbers, NULL and NaN (an empty group's
+    /// percentile or share) as null, everything else as strings.
+    pub fn json_rows(&self) -> Vec<serde_json::Value> {
+        self.rows
+            .iter()
+            .map(|r| {
+                let obj = self
+                    .columns
+                    .iter()
+                    .zip(r)
+                    .map(|(c, v)| (c.clone(), json_value(v)));
+                serde_json::Value::Object(obj.collect())
+            })
+            .collect()
+    }
+}
+
+fn json_value(v: &str) -> serde_json::Value {
+    use serde_json::Value;
+    if v == "\\N" {
+        return Value::Null;
+    }
+    match v.parse::<f64>() {
+        Ok(x) => serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number),
+        Err(_) => Value::String(v.to_string()),
+    }
+}
+
+/// Parses a window length such as `90s`, `15m`, `1h` or `7d` (a bare number is minutes).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number and a unit (s, m, h, d)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" | "" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h, d)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -293,6 +315,17 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&t.render(Format::Json)).unwrap();
         assert_eq!(json[0]["page_views"], 12.0);
         assert_eq!(json[1]["lcp_p75"], serde_json::Value::Null);
+        let nan = parse_tsv("share\nnan\n").json_rows();
+        assert_eq!(nan[0]["share"], serde_json::Value::Null, "NaN is no number");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("15").unwrap().as_secs(), 900);
+        assert_eq!(parse_duration("7d").unwrap().as_secs(), 7 * 86_400);
+        assert!(parse_duration("1w").is_err());
+        assert!(parse_duration("h").is_err());
     }
 
     #[test]

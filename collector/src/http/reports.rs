@@ -1,0 +1,208 @@
+//! `GET /v1/reports` and `GET /v1/reports/{name}`: the cookbook's reports as JSON, for the
+//! dashboard and for scripts. Only the reports the binary carries, with validated
+//! parameters: no SQL comes from the browser.
+
+use super::auth::Authorized;
+use crate::metrics::unix_secs;
+use crate::store::report::{self, Params, ReportError};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde::Deserialize;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use tokio::sync::Semaphore;
+
+/// Longest window a report may cover.
+const MAX_RANGE_SECS: u64 = 400 * 86_400;
+/// How long a request waits for a free query slot before 503.
+const QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+/// What the report API needs: ClickHouse and a bound on queries at once.
+pub struct ReportApi {
+    client: clickhouse::Client,
+    db: String,
+    slots: Semaphore,
+}
+
+impl ReportApi {
+    /// Runs at most `max_concurrent` queries against `db` at once.
+    pub fn new(client: clickhouse::Client, db: &str, max_concurrent: usize) -> ReportApi {
+        ReportApi {
+            client,
+            db: db.into(),
+            slots: Semaphore::new(max_concurrent),
+        }
+    }
+}
+
+/// Why a report request failed.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// Unknown report or malformed parameter.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Every query slot stayed busy.
+    #[error("too many report queries running; retry shortly")]
+    Busy,
+    /// ClickHouse failed or is unreachable.
+    #[error("ClickHouse: {0}")]
+    Upstream(String),
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).json(json!({ "error": self.to_string() }))
+    }
+}
+
+/// The query string every report takes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Query {
+    site: Option<String>,
+    group: Option<String>,
+    /// Window start, Unix seconds.
+    from: Option<u64>,
+    /// Window end, Unix seconds (default: now).
+    to: Option<u64>,
+    /// Window length ending at `to`, e.g. `1h` (default), when `from` is absent.
+    since: Option<String>,
+    include_bots: Option<bool>,
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError::BadRequest(msg.into())
+}
+
+/// Checks a query string and turns it into report parameters.
+fn params(query: &str, now: u64) -> Result<Params, ApiError> {
+    let q = web::Query::<Query>::from_query(query)
+        .map_err(|e| bad(format!("query string: {e}")))?
+        .into_inner();
+    let site = q.site.unwrap_or_default();
+    if site.len() > rum_beacon::MAX_SITE_LEN || !rum_beacon::is_token(&site) {
+        return Err(bad("site: up to 64 letters, digits, '-', '_' or '.'"));
+    }
+    let group = q.group.unwrap_or_default();
+    if group.len() > rum_beacon::MAX_GROUP_LEN || group.chars().any(char::is_control) {
+        return Err(bad("group: up to 64 characters, no control characters"));
+    }
+    let to = q.to.unwrap_or(now + 1);
+    let from = match (q.from, q.since) {
+        (Some(_), Some(_)) => return Err(bad("give from or since, not both")),
+        (Some(from), None) => from,
+        (None, since) => {
+            let len = report::parse_duration(since.as_deref().unwrap_or("1h"))
+                .map_err(|e| bad(format!("since: {e}")))?;
+            to.saturating_sub(len.as_secs())
+        }
+    };
+    if from >= to {
+        return Err(bad("from must be before to"));
+    }
+    if to - from > MAX_RANGE_SECS {
+        return Err(bad("the window may cover at most 400 days"));
+    }
+    Ok(Params {
+        site,
+        group,
+        from,
+        to,
+        include_bots: q.include_bots.unwrap_or(false),
+    })
+}
+
+/// `GET /v1/reports`: the names of the reports.
+pub async fn list(_: Authorized) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "reports": report::names() }))
+}
+
+/// `GET /v1/reports/{name}?site=&group=&from=&to=|since=&include_bots=`: one report as JSON.
+pub async fn get(
+    _: Authorized,
+    api: web::Data<ReportApi>,
+    name: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let name = name.into_inner();
+    if !report::names().contains(&name.as_str()) {
+        tracing::info!(reason = "unknown_report", "report request refused");
+        return Err(bad(format!(
+            "unknown report {name:?}; known: {}",
+            report::names().join(", ")
+        )));
+    }
+    let p = params(req.query_string(), unix_secs()).inspect_err(|e| {
+        tracing::info!(reason = "bad_parameter", error = %e, "report request refused");
+    })?;
+    let _slot = tokio::time::timeout(QUEUE_WAIT, api.slots.acquire())
+        .await
+        .map_err(|_| ApiError::Busy)?
+        .map_err(|_| ApiError::Busy)?;
+    let started = Instant::now();
+    let table = report::run(&api.client, &api.db, &name, &p)
+        .await
+        .map_err(|e| match e {
+            ReportError::Unknown(..) | ReportError::Template(..) => bad(e.to_string()),
+            ReportError::Query(_, e) => {
+                tracing::warn!(report = %name, error = %e, "report query failed");
+                ApiError::Upstream(e.to_string())
+            }
+        })?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({
+            "report": name,
+            "site": p.site,
+            "group": p.group,
+            "from": p.from,
+            "to": p.to,
+            "include_bots": p.include_bots,
+            "elapsed_ms": started.elapsed().as_millis() as u64,
+            "columns": table.columns,
+            "rows": table.json_rows(),
+        })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000;
+
+    #[test]
+    fn parameters_are_validated() {
+        let p = params("site=demo&group=checkout&since=15m", NOW).unwrap();
+        assert_eq!((p.site.as_str(), p.group.as_str()), ("demo", "checkout"));
+        assert_eq!(p.to - p.from, 900);
+        let p = params("from=100&to=200&include_bots=true", NOW).unwrap();
+        assert_eq!((p.from, p.to, p.include_bots), (100, 200, true));
+        assert_eq!(
+            params("", NOW).unwrap().to - params("", NOW).unwrap().from,
+            3600
+        );
+        for bad in [
+            "site=x'%20OR%201=1",
+            "site=a%20b",
+            "from=abc",
+            "from=200&to=100",
+            "from=1&to=100000000",
+            "since=1w",
+            "since=1h&from=5",
+            "include_bots=maybe",
+            "limit=5",
+            "group=a%0Ab",
+        ] {
+            assert!(params(bad, NOW).is_err(), "{bad} should be refused");
+        }
+    }
+}
