@@ -7,14 +7,15 @@
 #   ./scripts/up.sh --exit     stop after the report
 #
 # Environment: RUM_PORT (8080), DEMO_PORT (8081), JOURNEYS (20 shopper visits),
-# CLICKHOUSE_URL (use that server instead of a private one).
+# CLICKHOUSE_URL (use that server instead of a private one), RUM__DASHBOARD__PASSWORD (the
+# dashboard's password; default: one generated once and kept in .state/dashboard-password).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exit_after=false
 for arg in "$@"; do
   case $arg in
     --exit) exit_after=true ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -57,6 +58,13 @@ wait_healthy() {
   exit 1
 }
 
+# The dashboard needs a password; generate one once so the URL printed below keeps working.
+if [[ -z ${RUM__DASHBOARD__PASSWORD:-} ]]; then
+  [[ -s .state/dashboard-password ]] || head -c 18 /dev/urandom | base64 | tr '+/' '-_' >.state/dashboard-password
+  RUM__DASHBOARD__PASSWORD=$(cat .state/dashboard-password)
+fi
+export RUM__DASHBOARD__PASSWORD
+
 say "starting collector on $collector_url (log: $logs/collector.log)"
 RUM__SERVER__LISTEN=127.0.0.1:$rum_port \
 RUM__GEOIP__PATH=${RUM__GEOIP__PATH:-.state/geoip/GeoLite2-City.mmdb} \
@@ -83,6 +91,7 @@ cat <<INFO
 
   demo storefront   $demo_url/
   collector         $collector_url/  (/healthz, /metrics, POST /v1/beacon, /rum.js)
+  dashboard         $collector_url/dashboard  (user rum, password $RUM__DASHBOARD__PASSWORD)
   ClickHouse        $CLICKHOUSE_URL  (database rum, table page_views)
   report again      $bin/collector report --since 1h
   logs              $logs/

@@ -14,6 +14,31 @@ const GROUPS: [(&str, &str, f64, u32); 5] = [
     ("checkout", "/checkout", 2.0, 5),
 ];
 
+/// What the LCP usually is on each page group: element selector and resource URL ("" for a
+/// text block), in the order of GROUPS.
+const LCP_ELEMENTS: [(&str, &str); 5] = [
+    ("img.hero", "https://shop.example/img/hero-autumn.webp"),
+    (
+        "ul.grid>li:nth-child(1)>img",
+        "https://shop.example/img/p/espresso-blend-400.webp",
+    ),
+    (
+        "div.gallery>img.main",
+        "https://shop.example/img/p/espresso-blend-1200.webp",
+    ),
+    ("table.cart>tbody", ""),
+    ("form#payment>h2", ""),
+];
+
+/// Interactions that end up as the INP: target selector and event type.
+const INTERACTIONS: [(&str, &str); 5] = [
+    ("button#add-to-cart", "pointerup"),
+    ("nav.menu>button", "click"),
+    ("input#search", "keydown"),
+    ("select#variant", "pointerdown"),
+    ("button.checkout", "click"),
+];
+
 /// User agents: real desktop and mobile browsers, and crawlers.
 const AGENTS: [(&str, f64); 5] = [
     ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", 1.0),
@@ -34,15 +59,16 @@ fn lognormal(median: f64, sigma: f64) -> f64 {
     (median * (sigma * z).exp() * 10.0).round() / 10.0
 }
 
-fn pick_group() -> (&'static str, &'static str, f64) {
+/// A page group by traffic share: its index in GROUPS.
+fn pick_group() -> usize {
     let mut r = fastrand::u32(0..100);
-    for (g, p, scale, share) in GROUPS {
-        if r < share {
-            return (g, p, scale);
+    for (i, (_, _, _, share)) in GROUPS.iter().enumerate() {
+        if r < *share {
+            return i;
         }
         r -= share;
     }
-    ("home", "/", 1.0)
+    0
 }
 
 /// One request of a run.
@@ -99,7 +125,8 @@ pub fn request(run: &str, n: u64, site: &str, mix: Mix) -> Request {
             page_view: None,
         };
     }
-    let (group, path, scale) = pick_group();
+    let g = pick_group();
+    let (group, path, scale, _) = GROUPS[g];
     let s = scale * ua_scale;
     let ttfb = lognormal(120.0 * s, 0.6);
     let fcp = ttfb + lognormal(350.0 * ua_scale, 0.5);
@@ -122,6 +149,22 @@ pub fn request(run: &str, n: u64, site: &str, mix: Mix) -> Request {
         "cls": (fastrand::f64().powi(3) * 0.4 * 1000.0).round() / 1000.0,
         "inp": lognormal(90.0 * ua_scale, 0.8), "ect": "4g", "vw": 1280, "vh": 720,
     });
+    // Attribution, as the agent sends it: the LCP element and resource, the interaction
+    // behind the INP and how its time splits into input delay, processing and presentation.
+    let (lcp_el, lcp_url) = LCP_ELEMENTS[g];
+    beacon["lcp_el"] = Value::from(lcp_el);
+    if !lcp_url.is_empty() {
+        beacon["lcp_url"] = Value::from(lcp_url);
+    }
+    let (target, event) = INTERACTIONS[fastrand::usize(..INTERACTIONS.len())];
+    let inp = beacon["inp"].as_f64().unwrap_or(0.0);
+    let delay = (inp * 0.2 * fastrand::f64() * 10.0).round() / 10.0;
+    let processing = (inp * 0.5 * fastrand::f64() * 10.0).round() / 10.0;
+    beacon["inp_target"] = Value::from(target);
+    beacon["inp_type"] = Value::from(event);
+    beacon["inp_delay"] = Value::from(delay);
+    beacon["inp_proc"] = Value::from(processing);
+    beacon["inp_pres"] = Value::from(((inp - delay - processing) * 10.0).round() / 10.0);
     if sampled {
         beacon["sample"] = Value::from(0.1);
     }

@@ -8,7 +8,7 @@ import path from "node:path";
 import { clickhouseUrl } from "./clickhouse.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const BIN =
+export const BIN =
   process.env.RUM_BIN_DIR || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, "target"), "release");
 
 function freePort() {
