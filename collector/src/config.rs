@@ -278,6 +278,10 @@ pub struct Site {
     /// Most beacons per second for this site (burst: two seconds' worth); 0 = no limit.
     #[serde(default)]
     pub max_beacons_per_second: f64,
+    /// Page groups whose scaling signals are exported on `/metrics` besides the all-groups
+    /// series (Prometheus label sets stay bounded; `/v1/signals` answers any group).
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
 
 fn one() -> f64 {

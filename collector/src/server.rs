@@ -108,6 +108,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
                         .collect(),
                     sample: s.sample,
                     limiter: Limiter::new(s.max_beacons_per_second, 2.0 * s.max_beacons_per_second),
+                    signal_groups: s.groups.clone(),
                 };
                 (s.key.clone(), rule)
             })

@@ -15,7 +15,11 @@ async fn get(url: String) -> Value {
 async fn known_traffic_gives_matching_signals() {
     let db = support::fresh_database("signals");
     let cfg = std::env::temp_dir().join(format!("rum-it-signals-{}.toml", std::process::id()));
-    std::fs::write(&cfg, "[[sites]]\nkey = \"sig\"\norigins = [\"*\"]\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "[[sites]]\nkey = \"sig\"\norigins = [\"*\"]\ngroups = [\"product\", \"cart\"]\n",
+    )
+    .unwrap();
     let env = [
         ("RUM_CONFIG", cfg.display().to_string()),
         ("RUM__SIGNALS__REFRESH_MS", "500".to_string()),
@@ -102,6 +106,22 @@ async fn known_traffic_gives_matching_signals() {
         )),
         "Prometheus gauge"
     );
+    // Every beacon was a product page: the product series equals the all-groups one.
+    assert!(
+        metrics.contains(&format!(
+            "rum_signal_lcp_p75_ms{{site=\"sig\",page_group=\"product\",window=\"5m\"}} {}",
+            raw[1]
+        )),
+        "per-group gauge of a configured group"
+    );
+    let p95 = all["ttfb_ms"]["p95"].as_f64().unwrap();
+    assert!(metrics.contains(&format!(
+        "rum_signal_ttfb_p95_ms{{site=\"sig\",window=\"5m\"}} {p95}"
+    )));
+    assert!(metrics.contains("rum_signal_stale{site=\"sig\",window=\"5m\"} 0"));
+    // A configured group without traffic is stale: its figures are left out, never zero.
+    assert!(metrics.contains("rum_signal_stale{site=\"sig\",page_group=\"cart\",window=\"5m\"} 1"));
+    assert!(!metrics.contains("rum_signal_lcp_p75_ms{site=\"sig\",page_group=\"cart\""));
     check_deploy_examples(&c.url, &metrics).await;
     query(&format!("DROP DATABASE {db}")).await;
 }
@@ -142,7 +162,10 @@ async fn check_deploy_examples(base: &str, metrics: &str) {
         );
         for (k, _) in metric["selector"]["matchLabels"].as_hash().unwrap() {
             let k = k.as_str().unwrap();
-            assert!(["site", "window"].contains(&k), "label {k} exists");
+            assert!(
+                ["site", "page_group", "window"].contains(&k),
+                "label {k} exists"
+            );
         }
     }
     let adapter = docs

@@ -28,6 +28,8 @@ pub struct SiteRule {
     pub sample: f64,
     /// The site's beacon rate limit, if any.
     pub limiter: Option<rate_limit::Limiter>,
+    /// Page groups with their own signal series on `/metrics`.
+    pub signal_groups: Vec<String>,
 }
 
 /// State shared by all workers.
