@@ -103,8 +103,10 @@ async fn clickhouse_outage_under_traffic_loses_nothing() {
     gate.close().await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let wal_bytes = metric(&c, "rum_wal_bytes").await;
+    let lag = metric(&c, "rum_wal_lag_seconds").await;
     gate.open().await;
     let acked = sender.await.unwrap();
+    assert!(lag >= 1.0, "the lag shows the outage: {lag} s");
 
     assert_eq!(
         acked.len(),
@@ -117,9 +119,26 @@ async fn clickhouse_outage_under_traffic_loses_nothing() {
         metric(&c, "rum_insert_errors_total").await > 0.0,
         "the outage was real"
     );
+    assert_eq!(metric(&c, "rum_wal_lag_seconds").await, 0.0, "caught up");
     // Raw rows may repeat: an insert cut off mid-answer is retried although ClickHouse may
     // have stored it. The table collapses repeats of (page view, seq), which
     // assert_all_landed_once checks with FINAL.
+    query(&format!("DROP DATABASE {db}")).await;
+}
+
+#[tokio::test]
+async fn the_lag_stays_small_under_steady_traffic() {
+    // Rows are always waiting under steady traffic; the lag is the age of the oldest one that
+    // ClickHouse does not have yet, not the time since the log was last empty.
+    let db = support::fresh_database("lag");
+    let setup = Setup::new(&db, &[]).await;
+    let c = setup.collector(&db).await;
+    let sender = tokio::spawn(traffic(c.url.clone(), "lag", 1000, 200));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let lag = metric(&c, "rum_wal_lag_seconds").await;
+    let acked = sender.await.unwrap();
+    assert!(lag < 2.0, "lag {lag} s after 4 s of steady traffic");
+    assert_all_landed_once(&db, &acked, "lag", 1000).await;
     query(&format!("DROP DATABASE {db}")).await;
 }
 

@@ -7,6 +7,7 @@ use crate::metrics::Metrics;
 use crate::sink::clickhouse::RowInserter;
 use crate::sink::wal::{self, Pos};
 use bytes::BytesMut;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -27,7 +28,13 @@ pub struct Batcher {
     buf: BytesMut,
     rows: u32,
     oldest: Option<Instant>,
+    /// When the log's durable end passed each position (one sample per 100 ms at most),
+    /// oldest first: the lag is the age of the oldest row ClickHouse does not have yet.
+    durable_at: VecDeque<(Pos, u64)>,
 }
+
+/// Granularity of `durable_at`, milliseconds.
+const LAG_SAMPLE_MS: u64 = 100;
 
 impl Batcher {
     /// A batcher over the log in `dir`, resuming at its saved cursor (a restart replays what
@@ -60,6 +67,7 @@ impl Batcher {
             buf: BytesMut::new(),
             rows: 0,
             oldest: None,
+            durable_at: VecDeque::new(),
         }
     }
 
@@ -89,14 +97,26 @@ impl Batcher {
         tracing::info!("write-ahead log drained to ClickHouse");
     }
 
-    /// Keeps `rum_wal_lag_seconds` honest: since when rows have been waiting.
-    fn track_lag(&self, durable: Pos) {
-        let behind = &self.metrics.wal_behind_since_ms;
-        if self.committed >= durable {
-            behind.store(0, Relaxed);
-        } else if behind.load(Relaxed) == 0 {
-            behind.store(crate::metrics::unix_ms(), Relaxed);
+    /// Keeps `rum_wal_lag_seconds` honest: how long the oldest row that ClickHouse does not
+    /// have yet has been durable (0 when caught up). Under steady traffic rows are always
+    /// waiting, so "since when has anything been waiting" would grow forever.
+    fn track_lag(&mut self, durable: Pos) {
+        let now = crate::metrics::unix_ms();
+        if durable > self.committed && self.durable_at.back().is_none_or(|(p, _)| *p < durable) {
+            match self.durable_at.back_mut() {
+                Some((p, t)) if now.saturating_sub(*t) < LAG_SAMPLE_MS => *p = durable,
+                _ => self.durable_at.push_back((durable, now)),
+            }
         }
+        while self
+            .durable_at
+            .front()
+            .is_some_and(|(p, _)| *p <= self.committed)
+        {
+            self.durable_at.pop_front();
+        }
+        let since = self.durable_at.front().map_or(0, |(_, t)| *t);
+        self.metrics.wal_behind_since_ms.store(since, Relaxed);
     }
 
     /// Reads durable records into the batch; `true` when nothing durable is left unread.
@@ -195,7 +215,8 @@ impl Batcher {
         if self.read != self.committed {
             self.committed = self.read;
             self.release();
-            self.track_lag(*self.durable.borrow());
+            let durable = *self.durable.borrow();
+            self.track_lag(durable);
         }
     }
 
