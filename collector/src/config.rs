@@ -140,8 +140,11 @@ pub struct Batch {
     pub max_rows: usize,
     /// Flush when the oldest waiting row is this old, milliseconds.
     pub max_age_ms: u64,
-    /// First retry delay after a failed insert, milliseconds (doubles up to 30 s).
+    /// First retry delay after a failed insert, milliseconds (doubles up to `retry_max_ms`).
     pub retry_initial_ms: u64,
+    /// Longest retry delay, milliseconds: how soon after ClickHouse is back the backlog
+    /// starts draining. One small insert attempt per interval costs nothing.
+    pub retry_max_ms: u64,
 }
 
 impl Default for Batch {
@@ -150,6 +153,7 @@ impl Default for Batch {
             max_rows: 20_000,
             max_age_ms: 1000,
             retry_initial_ms: 200,
+            retry_max_ms: 5000,
         }
     }
 }

@@ -205,7 +205,8 @@ impl Batcher {
                         self.metrics.clickhouse_up.store(false, Relaxed);
                         tracing::warn!(error = %e, rows = self.rows, retry_ms = delay.as_millis() as u64, "insert failed");
                         tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(30));
+                        delay =
+                            (delay * 2).min(Duration::from_millis(self.cfg.retry_max_ms.max(1)));
                     }
                 }
             }
