@@ -1,0 +1,88 @@
+// Main-thread time the agent adds to a page load, measured in real headless Chromium from
+// performance traces (the DevTools timeline): the renderer main thread's busy time (top-level
+// tasks) on a demo product page with the agent and with rum.js blocked, load to hide, the
+// median of each; plus the time in tasks that ran the agent's own code (script evaluation and
+// callbacks of rum.js and its wasm). Not a test: prints JSON.
+//
+//   node tests/e2e/bench/agent-cost.mjs [--runs 21]
+import { parseArgs } from "node:util";
+import { launch, setVisibility, shopperUserAgent } from "../lib/browser.mjs";
+import { exec } from "../lib/clickhouse.mjs";
+import { startSystem, freshDatabase } from "../lib/system.mjs";
+
+const { values: opts } = parseArgs({ options: { runs: { type: "string", default: "21" } } });
+const isAgent = (url) => /\/rum\.js|rum_agent/.test(url || "");
+
+/** Busy ms of the renderer main threads (top-level tasks) and ms of tasks running agent code. */
+function attribute(trace) {
+  const events = JSON.parse(trace.toString()).traceEvents;
+  const main = new Set(
+    events.filter((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`),
+  );
+  const onMain = events.filter((e) => e.ph === "X" && main.has(`${e.pid}:${e.tid}`));
+  const busy = onMain.filter((e) => e.name === "RunTask").reduce((t, e) => t + (e.dur || 0), 0) / 1000;
+  // Script entry points that carry the script URL; nested ones are inside an outer one.
+  const entries = onMain
+    .filter((e) => ["EvaluateScript", "FunctionCall", "v8.compileModule"].includes(e.name))
+    .filter((e) => isAgent(e.args?.data?.url))
+    .sort((x, y) => x.ts - y.ts);
+  let agent = 0;
+  let end = 0;
+  for (const e of entries) {
+    if (e.ts >= end) {
+      agent += (e.dur || 0) / 1000;
+      end = e.ts + (e.dur || 0);
+    }
+  }
+  return { agent, busy };
+}
+
+async function load(browser, system, i, withAgent) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  if (!withAgent) await page.route("**/rum.js", (r) => r.fulfill({ body: "", contentType: "text/javascript" }));
+  await browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline"] });
+  await page.goto(`${system.demoUrl}/product/cost-${i}`, { waitUntil: "load" });
+  // No agentRunning(): Playwright's polling would itself run on the main thread.
+  await page.waitForFunction(() => document.querySelector("img.hero")?.complete);
+  await page.waitForTimeout(500);
+  await setVisibility(page, "hidden");
+  await page.waitForTimeout(200);
+  const trace = await browser.stopTracing();
+  await context.close();
+  return attribute(trace);
+}
+
+const system = await startSystem({ database: freshDatabase("rum_agent_cost") });
+const browser = await launch({ userAgent: shopperUserAgent() });
+const runs = [];
+const without = [];
+try {
+  for (let i = 0; i < Number(opts.runs); i++) {
+    runs.push(await load(browser, system, i, true));
+    without.push(await load(browser, system, i, false));
+  }
+} finally {
+  await browser.close();
+  await system.stop();
+  await exec(`DROP DATABASE IF EXISTS ${system.database}`);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x) => Math.round(x * 100) / 100;
+const busyWith = median(runs.map((r) => r.busy));
+const busyWithout = median(without.map((r) => r.busy));
+console.log(
+  JSON.stringify(
+    {
+      runs: runs.length,
+      main_thread_busy_ms_median_with_agent: round(busyWith),
+      main_thread_busy_ms_median_without_agent: round(busyWithout),
+      added_by_agent_ms: round(busyWith - busyWithout),
+      agent_code_ms_median: round(median(runs.map((r) => r.agent))),
+      agent_code_ms_max: round(Math.max(...runs.map((r) => r.agent))),
+      per_run_agent_code_ms: runs.map((r) => round(r.agent)),
+    },
+    null,
+    2,
+  ),
+);
