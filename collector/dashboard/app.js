@@ -153,18 +153,24 @@ function renderCharts(f, rows, signal, window) {
   let band = null;
   const forecast = [];
   if (live && signal && signal.forecast) {
-    const last = rows.length ? rows[rows.length - 1] : null;
+    const complete = rows.filter((r) => minuteMs(r.minute) < Math.floor(now / 60e3) * 60e3);
+    const last = complete.length ? complete[complete.length - 1] : null;
     const start = last ? [[minuteMs(last.minute), last.page_views, last.page_views]] : [];
+    // +5 and +15 minutes: +60 would squeeze the measured hour into a corner.
     const ahead = Object.entries(signal.forecast)
       .map(([h, v]) => [now + parseInt(h.slice(1), 10) * 60e3, v])
+      .filter(([t]) => t <= now + 15 * 60e3)
       .filter(([, v]) => v.page_views_per_second !== null)
       .map(([t, v]) => [t, v.low * 60, v.high * 60, v.page_views_per_second * 60]);
     band = { color: "rgba(26, 115, 232, 0.15)", points: [...start, ...ahead.map(([t, lo, hi]) => [t, lo, hi])] };
     forecast.push(...(last ? [[minuteMs(last.minute), last.page_views]] : []), ...ahead.map(([t, , , v]) => [t, v]));
   }
   const xEnd = forecast.length ? Math.max(x1, ...forecast.map((p) => p[0])) : x1;
-  const views = [{ name: "page views", color: "#1a73e8", points: points("page_views") }];
-  if (forecast.length) views.push({ name: "forecast", color: "#1a73e8", points: forecast, dashed: true });
+  // The current minute is still filling up: drawn, it would look like a drop in traffic.
+  const thisMinute = Math.floor(now / 60e3) * 60e3;
+  const counted = points("page_views").filter(([t]) => !live || t < thisMinute);
+  const views = [{ name: "page views", color: "#1a73e8", points: counted }];
+  if (forecast.length) views.push({ name: "forecast", color: "#1a73e8", points: forecast, dashed: true, dots: false });
   lineChart($("chart-views"), {
     series: views,
     band,

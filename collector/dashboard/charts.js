@@ -29,7 +29,7 @@ function timeLabel(ms, spanMs) {
 }
 
 /**
- * Draws into `el`. `series`: [{name, color, points: [[ms, value|null], ...], dashed}];
+ * Draws into `el`. `series`: [{name, color, points: [[ms, value|null], ...], dashed, dots}];
  * `band`: {color, points: [[ms, low, high], ...]}; `x`: [minMs, maxMs]; `now`: ms or null.
  * Marks the element with data-points (points drawn) so tests and people can tell "no data".
  */
@@ -84,7 +84,7 @@ export function lineChart(el, { series, band = null, x, now = null, format = (v)
     path.append(node("title", {}, s.name));
     svg.append(path);
     // Few points: dots, so a single minute is visible too.
-    if (s.points.length <= 90) {
+    if (s.dots !== false && s.points.length <= 90) {
       for (const [t, v] of s.points) {
         if (v === null) continue;
         const dot = node("circle", { cx: sx(t), cy: sy(v), r: 2.5, fill: s.color, class: "dot" });
