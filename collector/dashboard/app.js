@@ -34,20 +34,10 @@ function readFilters() {
 }
 
 function writeFilters(f) {
-  const q = new URLSearchParams();
-  if (f.site) q.set("site", f.site);
-  if (f.group) q.set("group", f.group);
-  if (f.range === "custom") {
-    q.set("from", f.from);
-    q.set("to", f.to);
-  } else {
-    q.set("since", f.range);
-  }
-  if (f.bots) q.set("include_bots", "true");
-  history.replaceState(null, "", `${location.pathname}?${q}`);
+  history.replaceState(null, "", `${location.pathname}?${scope(f)}`);
 }
 
-/** The report API's query string for the current filters. */
+/** The report API's query string for the filters; the page's own URL carries the same. */
 function scope(f, { site = f.site, group = f.group } = {}) {
   const q = new URLSearchParams();
   if (site) q.set("site", site);
