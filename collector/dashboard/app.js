@@ -134,8 +134,8 @@ function renderVitals(row) {
   $("views").textContent = row ? `· ${row.page_views.toLocaleString("en-US")} page views` : "";
 }
 
-function renderCharts(f, rows, signal, window) {
-  const [x0, x1] = window;
+function renderCharts(f, rows, signal, span) {
+  const [x0, x1] = span;
   const points = (col) => rows.map((r) => [minuteMs(r.minute), r[col]]);
   const live = f.range !== "custom";
   const now = Date.now();
@@ -264,14 +264,14 @@ async function refresh() {
       f.site ? api(`/v1/signals?${new URLSearchParams({ site: f.site, window: "5" })}`) : null,
     ]);
     if (mine !== generation) return;
-    const window = [summary.from * 1000, summary.to * 1000];
+    const span = [summary.from * 1000, summary.to * 1000];
     document.body.dataset.from = summary.from;
     document.body.dataset.to = summary.to;
     setOptions($("group"), groups.rows.map((r) => r.page_group), f.group, "all");
     const row = summary.rows[0] || null;
     renderVitals(row);
     const signal = signals?.signals?.find((s) => s.page_group === null) || null;
-    renderCharts(f, series.rows, f.group ? null : signal, window);
+    renderCharts(f, series.rows, f.group ? null : signal, span);
     renderTable($("table-groups"), groups.rows, [
       ["page_group", "Page group"],
       ["page_views", "Page views", "n"],
