@@ -7,22 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA_APT_PACKAGES="wrk=wrk perf=linux-perf" ./scripts/setup.sh >/dev/null
 cargo build --release --quiet -p rum-collector
-bin=${CARGO_TARGET_DIR:-target}/release
-secs=${SECONDS_PER_RUN:-10}
-workers=${WORKERS:-2}
-if [[ -z ${CLICKHOUSE_URL:-} ]]; then
-  ./scripts/clickhouse.sh start >/dev/null
-  CLICKHOUSE_URL=$(./scripts/clickhouse.sh url)
-fi
-export CLICKHOUSE_URL
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-cat >"$work/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"v":1,"site":"bench","pv":"benchbench0001","seq":1,"url":"https://shop.example/product/1","group":"product","nav":"navigate","ttfb":120.5,"fcp":480.2,"lcp":1210.7,"cls":0.02,"inp":96,"ect":"4g","vw":1280,"vh":720}'
-wrk.headers["Content-Type"] = "text/plain"
-wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
-LUA
+# shellcheck source=loadtest/common.sh
+. loadtest/common.sh
 RUM__SERVER__LISTEN=127.0.0.1:18096 RUM__SERVER__WORKERS=$workers RUM__CLICKHOUSE__DATABASE=rum_bench \
 RUM__WAL__DIR="$work/wal" RUM__GEOIP__PATH=.state/geoip/GeoLite2-City.mmdb RUM__LOG__LEVEL=error \
   "$bin"/collector serve >/dev/null 2>&1 &
