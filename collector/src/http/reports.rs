@@ -15,6 +15,8 @@ use tokio::sync::Semaphore;
 
 /// Longest window a report may cover.
 const MAX_RANGE_SECS: u64 = 400 * 86_400;
+/// Latest window end accepted (2100-01-01): ClickHouse's DateTime ends in 2106.
+const MAX_TIME: u64 = 4_102_444_800;
 /// How long a request waits for a free query slot before 503.
 const QUEUE_WAIT: Duration = Duration::from_secs(10);
 
@@ -109,6 +111,9 @@ fn params(query: &str, now: u64) -> Result<Params, ApiError> {
     if from >= to {
         return Err(bad("from must be before to"));
     }
+    if to > MAX_TIME {
+        return Err(bad("to: Unix seconds before 2100"));
+    }
     if to - from > MAX_RANGE_SECS {
         return Err(bad("the window may cover at most 400 days"));
     }
@@ -196,6 +201,7 @@ mod tests {
             "from=abc",
             "from=200&to=100",
             "from=1&to=100000000",
+            "from=18446744073709551000&to=18446744073709551615",
             "since=1w",
             "since=1h&from=5",
             "include_bots=maybe",
