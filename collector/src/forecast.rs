@@ -1,14 +1,16 @@
 //! Short-term traffic forecast: additive Holt-Winters over per-minute page views with a
 //! daily season (1440 minutes), so the autoscaler can scale before the daily rush; a high
 //! level smoothing (α = 0.4 per minute) follows a flash sale within a few minutes. With less
-//! than two days of history it falls back to Holt's linear trend. The band is ±1.96 σ √h
-//! of the one-step-ahead errors.
+//! than two days of history it falls back to Holt's linear trend. The trend is damped
+//! (φ = 0.9 per minute), so a short slope is not extrapolated to zero or to the sky an hour
+//! ahead. The band is ±1.96 σ √h of the one-step-ahead errors.
 
 /// Minutes per season (a day).
 pub const DAY: usize = 1440;
 const ALPHA: f64 = 0.4;
 const BETA: f64 = 0.01;
 const GAMMA: f64 = 0.1;
+const PHI: f64 = 0.9;
 
 /// A forecast `h` minutes ahead: expected value and a 95 % band, per minute.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,16 +73,16 @@ impl Model {
     fn update(&mut self, x: f64, seasonal: bool) {
         let m = self.season.len();
         let s = if seasonal { self.season[self.t] } else { 0.0 };
-        let predicted = self.level + self.trend + s;
+        let predicted = self.level + PHI * self.trend + s;
         let e = x - predicted;
         self.err2 = if self.err2 == 0.0 {
             e * e
         } else {
             0.95 * self.err2 + 0.05 * e * e
         };
-        let level = ALPHA * (x - s) + (1.0 - ALPHA) * (self.level + self.trend);
+        let level = ALPHA * (x - s) + (1.0 - ALPHA) * (self.level + PHI * self.trend);
         let beta = if seasonal { BETA } else { 0.05 };
-        self.trend = beta * (level - self.level) + (1.0 - beta) * self.trend;
+        self.trend = beta * (level - self.level) + (1.0 - beta) * PHI * self.trend;
         self.level = level;
         if seasonal {
             self.season[self.t] = GAMMA * (x - level) + (1.0 - GAMMA) * s;
@@ -92,7 +94,9 @@ impl Model {
     pub fn forecast(&self, h: usize) -> Forecast {
         let m = self.season.len();
         let s = self.season[(self.t + h - 1) % m];
-        let value = (self.level + h as f64 * self.trend + s).max(0.0);
+        // φ + φ² + … + φ^h: the trend fades instead of running on for ever.
+        let damped = PHI * (1.0 - PHI.powi(h as i32)) / (1.0 - PHI);
+        let value = (self.level + damped * self.trend + s).max(0.0);
         let band = 1.96 * self.err2.sqrt() * (h as f64).sqrt();
         Forecast {
             value,
@@ -125,6 +129,10 @@ mod tests {
             // Error relative to the day's mean traffic (600/min): what decides replicas.
             worst = worst.max((f.value - truth).abs() / 600.0);
         }
+        eprintln!(
+            "worst +15 min error: {:.1} % of mean traffic",
+            worst * 100.0
+        );
         assert!(worst < 0.10, "worst error {worst:.3} of mean traffic");
         let f = Model::fit(&history).unwrap().forecast(15);
         assert!(f.low <= f.value && f.value <= f.high);
@@ -141,10 +149,29 @@ mod tests {
         }
         let f = Model::fit(&series).unwrap().forecast(1);
         let truth = 4.0 * daily(base + 5);
+        eprintln!(
+            "flash sale, next minute: {:.1} % off",
+            (f.value - truth).abs() / truth * 100.0
+        );
         assert!(
             (f.value - truth).abs() / truth < 0.15,
             "after 5 minutes of sale: forecast {:.0} vs {truth:.0} (was {before:.0})",
             f.value
+        );
+    }
+
+    #[test]
+    fn a_short_slope_fades_instead_of_running_to_zero() {
+        // 40 minutes falling by 10 per minute: an undamped trend would reach 0 within 40
+        // minutes more; a slope this short says little about the next hour.
+        let falling: Vec<f64> = (0..40).map(|i| 800.0 - 10.0 * i as f64).collect();
+        let last = falling[39];
+        let f = Model::fit(&falling).unwrap();
+        assert!(f.forecast(5).value < last, "still falling at +5 min");
+        assert!(
+            f.forecast(60).value > 0.6 * last,
+            "+60 min: {:?} from {last}",
+            f.forecast(60)
         );
     }
 
