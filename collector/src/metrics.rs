@@ -56,7 +56,8 @@ pub struct Metrics {
     pub insert_latency: Histogram,
     /// Whether the last write-ahead log write succeeded.
     pub wal_writable: AtomicBool,
-    /// Unix ms since when the batcher has been behind the log; 0 when caught up.
+    /// Unix ms when the oldest row ClickHouse does not have yet became durable; 0 when
+    /// caught up.
     pub wal_behind_since_ms: AtomicU64,
     /// Beacons accepted (queued for ClickHouse).
     pub accepted: AtomicU64,
@@ -92,14 +93,9 @@ impl Metrics {
         self.responses[i].fetch_add(1, Relaxed);
     }
 
-    /// Counts one refusal.
-    pub fn refuse(&self, r: Refusal) {
-        self.refused[r.index()].fetch_add(1, Relaxed);
-    }
-
-    /// How many times `r` was refused.
-    pub fn refused(&self, r: Refusal) -> u64 {
-        self.refused[r.index()].load(Relaxed)
+    /// Counts one refusal; returns how many times `r` has been refused, this one included.
+    pub fn refuse(&self, r: Refusal) -> u64 {
+        self.refused[r.index()].fetch_add(1, Relaxed) + 1
     }
 
     /// Prometheus text exposition; `ua` is the (hits, misses) of the user-agent cache.

@@ -27,7 +27,7 @@ pub fn load(dir: &Path) -> Vec<String> {
                 _ => continue,
             };
             if let Ok(body) = std::fs::read(e.path()) {
-                let etag = format!("\"{:016x}\"", fnv1a(&body));
+                let etag = format!("\"{:016x}\"", super::fnv1a(&body));
                 map.insert(
                     name,
                     Asset {
@@ -43,12 +43,6 @@ pub fn load(dir: &Path) -> Vec<String> {
     names.sort();
     let _ = ASSETS.set(map);
     names
-}
-
-fn fnv1a(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf29ce484222325, |h, b| {
-        (h ^ *b as u64).wrapping_mul(0x100000001b3)
-    })
 }
 
 /// `GET /rum.js`, `GET /rum_agent_bg.wasm`.

@@ -37,10 +37,9 @@ pub async fn post(
     mut payload: web::Payload,
     st: web::Data<AppState>,
 ) -> HttpResponse {
-    let origin = request_origin(req.headers());
-    // CORS answers name the origin only when some configured site allows it.
-    let origin = origin.filter(|o| origin_known(&st, o));
     let headers = req.headers();
+    // CORS answers name the origin only when some configured site allows it.
+    let origin = request_origin(headers).filter(|o| origin_known(&st, o));
     let ip = client_ip(
         req.peer_addr().map(|a| a.ip()),
         header_str(headers, "x-forwarded-for"),
@@ -49,16 +48,16 @@ pub async fn post(
     );
     if let (Some(limiter), Some(ip)) = (&st.ip_limiter, ip) {
         if !limiter.allow(ip, 1, Instant::now()) {
-            return refuse(&st, Refusal::RateLimited, origin.as_deref());
+            return refuse(&st, Refusal::RateLimited, origin);
         }
     }
     let body = match read_body(&req, &mut payload, &st).await {
         Ok(b) => b,
-        Err(r) => return refuse(&st, r, origin.as_deref()),
+        Err(r) => return refuse(&st, r, origin),
     };
     let parsed = match Body::parse(&body, st.max_batch) {
         Ok(p) => p,
-        Err(r) => return refuse(&st, Refusal::Beacon(r), origin.as_deref()),
+        Err(r) => return refuse(&st, Refusal::Beacon(r), origin),
     };
     let ua = st.ua.get(
         headers
@@ -80,7 +79,7 @@ pub async fn post(
     let mut buf = BytesMut::with_capacity(512);
     let mut ctx = Ctx {
         st: &st,
-        origin: origin.as_deref(),
+        origin,
         buf: &mut buf,
         enrichment: &enrichment,
         now,
@@ -89,7 +88,7 @@ pub async fn post(
     match parsed {
         Body::One(mut b) => match ctx.accept(&mut b) {
             Ok(kept) => ctx.commit(kept as u32, None).await,
-            Err(r) => refuse(&st, r, origin.as_deref()),
+            Err(r) => refuse(&st, r, origin),
         },
         Body::Many(items) => {
             let mut errors = Vec::new();
@@ -113,7 +112,7 @@ pub async fn post(
                 "accepted": accepted, "refused": errors.len(), "errors": errors,
             });
             if accepted == 0 {
-                return cors(HttpResponse::BadRequest(), origin.as_deref()).json(summary);
+                return cors(HttpResponse::BadRequest(), origin).json(summary);
             }
             ctx.commit(kept, Some(summary)).await
         }
@@ -210,12 +209,7 @@ fn origin_known(st: &AppState, origin: &str) -> bool {
 /// Deterministic sampling by page-view id, so every beacon of a page view (and every
 /// collector behind a load balancer) makes the same choice.
 fn sampled_in(page_view_id: &str, rate: f64) -> bool {
-    let h = page_view_id
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-        });
-    (h as f64 / u64::MAX as f64) < rate
+    (super::fnv1a(page_view_id.as_bytes()) as f64 / u64::MAX as f64) < rate
 }
 
 /// Reads the body, refusing it as soon as it passes the limit, and inflates gzip with a cap on
@@ -271,14 +265,17 @@ fn header_str<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 /// `Origin`, or the origin part of `Referer` when the browser sent no `Origin`.
-fn request_origin(h: &HeaderMap) -> Option<String> {
+fn request_origin(h: &HeaderMap) -> Option<&str> {
     if let Some(o) = header_str(h, "origin").filter(|o| *o != "null") {
-        return Some(o.to_string());
+        return Some(o);
     }
+    // `scheme://host[:port]` is a prefix of the Referer: borrow it instead of rebuilding it.
     let referer = header_str(h, "referer")?;
-    let (scheme, rest) = referer.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next()?;
-    Some(format!("{scheme}://{host}"))
+    let host_start = referer.find("://")? + 3;
+    let host_len = referer[host_start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(referer.len() - host_start);
+    Some(&referer[..host_start + host_len])
 }
 
 fn cors(
@@ -293,8 +290,7 @@ fn cors(
 }
 
 fn count_refusal(st: &AppState, r: Refusal) {
-    st.metrics.refuse(r);
-    let n = st.metrics.refused(r);
+    let n = st.metrics.refuse(r);
     // Sampled: the first of each reason, then every 1000th, so a flood cannot flood the logs.
     if n == 1 || n.is_multiple_of(1000) {
         tracing::warn!(
@@ -319,4 +315,42 @@ fn refuse(st: &AppState, r: Refusal, origin: Option<&str>) -> HttpResponse {
         _ => {}
     }
     resp.json(serde_json::json!({ "error": r.code() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn origin_comes_from_origin_then_from_the_referer() {
+        let o = |pairs| request_origin(&headers(pairs)).map(str::to_string);
+        assert_eq!(
+            o(&[("origin", "https://shop.example")]).as_deref(),
+            Some("https://shop.example")
+        );
+        let referer = [
+            ("origin", "null"),
+            ("referer", "https://shop.example:8443/p/1?q=2#x"),
+        ];
+        assert_eq!(o(&referer).as_deref(), Some("https://shop.example:8443"));
+        assert_eq!(
+            o(&[("referer", "http://a.example?x")]).as_deref(),
+            Some("http://a.example")
+        );
+        assert_eq!(
+            o(&[("referer", "http://a.example")]).as_deref(),
+            Some("http://a.example")
+        );
+        assert_eq!(o(&[("referer", "shop.example/p")]), None);
+        assert_eq!(o(&[]), None);
+    }
 }

@@ -60,6 +60,13 @@ pub struct AppState {
     pub max_batch: usize,
 }
 
+/// FNV-1a, 64 bit: a stable, fast hash for ETags and sampling decisions (not for security).
+pub(crate) fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/v1/beacon", web::post().to(beacon::post))
