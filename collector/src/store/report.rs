@@ -103,9 +103,17 @@ pub async fn run(
     name: &str,
     p: &Params,
 ) -> Result<Table, ReportError> {
-    let query = render_sql(db, name, p)?;
+    fetch(client, name, &render_sql(db, name, p)?).await
+}
+
+/// Runs the filled SQL of report `name` (from [`render_sql`]).
+pub async fn fetch(
+    client: &clickhouse::Client,
+    name: &str,
+    query: &str,
+) -> Result<Table, ReportError> {
     let bytes = client
-        .query(&query)
+        .query(query)
         .fetch_bytes("TabSeparatedWithNames")
         .map_err(|e| ReportError::Query(name.into(), e))?
         .collect()
