@@ -246,15 +246,18 @@ async function refresh() {
   const f = filters;
   try {
     // Sites with page views in the window, busiest first; the site filter defaults to it.
-    const sites = (await report("cwv_summary", scope(f, { site: "", group: "" }))).rows.map((r) => r.site);
+    const everySite = await report("cwv_summary", scope(f, { site: "", group: "" }));
+    const sites = everySite.rows.map((r) => r.site);
     if (!f.site && sites.length) {
       f.site = sites[0];
       writeFilters(f);
     }
     setOptions($("site"), sites, f.site);
     const q = scope(f);
+    // The report is per site: without a group filter, the site's row is already at hand.
+    const siteSummary = { ...everySite, rows: everySite.rows.filter((r) => r.site === f.site) };
     const [summary, series, groups, worst, inp, country, device, signals] = await Promise.all([
-      report("cwv_summary", q),
+      f.group ? report("cwv_summary", q) : siteSummary,
       report("timeseries", q),
       report("percentiles", scope(f, { group: "" })),
       report("worst_pages", q),
