@@ -14,18 +14,26 @@ wasm-bindgen --target no-modules --no-typescript --out-dir "$work" \
   "$target/wasm32-unknown-unknown/wasm/rum_agent.wasm"
 
 # binaryen from npm (agent/package.json): Debian's 108 points wasm-bindgen's externref table
-# export at the function table, which browsers reject.
+# export at the function table, which browsers reject. Import and export names are minified
+# (the mapping goes to the glue below): wasm-bindgen's hashed names were 5 KB of the wasm.
 agent/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$work/rum_agent_bg.wasm" -o "$work/rum_agent_bg.opt.wasm"
+  --minify-imports-and-exports-and-modules \
+  "$work/rum_agent_bg.wasm" -o "$work/rum_agent_bg.opt.wasm" >"$work/names.json"
+node agent/build/rename-imports.mjs "$work/rum_agent.js" "$work/names.json" \
+  "$work/rum_agent_bg.opt.wasm" >"$work/glue.js"
 
 {
-  printf '/* RUM agent: see README.md and docs/beacon.md */\n(function () {\n'
-  cat "$work/rum_agent.js"
+  printf '(function () {\n'
+  cat "$work/glue.js"
   cat agent/js/rum.js
   printf '})();\n'
-} >"$work/rum.js"
+} >"$work/rum.full.js"
+# Minified like any script a merchant's page loads; property names are kept (the glue and
+# the loader talk through them).
+agent/node_modules/.bin/terser "$work/rum.full.js" --compress passes=2 --mangle \
+  --preamble '/* RUM agent: see README.md and docs/beacon.md */' -o "$work/rum.js"
 
 # Replace atomically so a running collector never serves half a file.
 mv "$work/rum.js" "$out/rum.js.tmp" && mv "$out/rum.js.tmp" "$out/rum.js"

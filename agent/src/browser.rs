@@ -1,6 +1,9 @@
 //! Thin bindings to the browser: the few entry fields we read and helpers around web-sys.
 //! Everything here tolerates old browsers: a missing API means "no value", never an exception.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -167,7 +170,16 @@ pub fn observe(entry_type: &str, on_entries: impl FnMut(Vec<Entry>) + 'static) -
 pub fn observe_with(
     entry_type: &str,
     duration_threshold: Option<f64>,
-    mut on_entries: impl FnMut(Vec<Entry>) + 'static,
+    on_entries: impl FnMut(Vec<Entry>) + 'static,
+) -> Option<Observer> {
+    observe_boxed(entry_type, duration_threshold, Box::new(on_entries))
+}
+
+// Not generic: one wasm-bindgen closure shim for every observer instead of one per call site.
+fn observe_boxed(
+    entry_type: &str,
+    duration_threshold: Option<f64>,
+    mut on_entries: Box<dyn FnMut(Vec<Entry>)>,
 ) -> Option<Observer> {
     if !supports(entry_type) {
         return None;
@@ -208,7 +220,16 @@ pub fn listen(
     event: &str,
     handler: impl FnMut(web_sys::Event) + 'static,
 ) {
-    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
+    listen_boxed(target, event, Box::new(handler));
+}
+
+// Not generic, like `observe_boxed`.
+fn listen_boxed(
+    target: &web_sys::EventTarget,
+    event: &str,
+    handler: Box<dyn FnMut(web_sys::Event)>,
+) {
+    let closure = Closure::wrap(handler);
     let function: &Function = closure.as_ref().unchecked_ref();
     if target
         .add_event_listener_with_callback_and_bool(event, function, true)

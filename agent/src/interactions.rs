@@ -1,6 +1,9 @@
 //! INP bookkeeping (web-vitals v5): event entries grouped by `interactionId`, the ten
 //! longest kept, and the estimate "longest, skipping one per 50 interactions" (p98).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 const KEEP: usize = 10;
 
 /// One interaction: its latency and the entry that set it.
@@ -22,13 +25,18 @@ pub struct Interactions<T> {
 
 impl<T> Default for Interactions<T> {
     fn default() -> Self {
-        Interactions {
-            longest: Vec::new(),
-        }
+        Self::new()
     }
 }
 
 impl<T> Interactions<T> {
+    /// No interactions yet (`const`, so page state can be a plain static).
+    pub const fn new() -> Self {
+        Interactions {
+            longest: Vec::new(),
+        }
+    }
+
     /// Adds an `event` (or `first-input`) entry. Entries without an interaction id are not
     /// interactions (except first-input, which stands for its interaction).
     /// `merge` combines another entry of an interaction already kept into it (attribution
@@ -60,10 +68,14 @@ impl<T> Interactions<T> {
         }
         // Insertion sort, longest first: the list is short and nearly sorted, and the
         // standard sorts would add kilobytes to the wasm.
+        // `get`, not indexing: an index's panic path would pull `core::fmt` into the wasm.
         for i in 1..self.longest.len() {
             let mut j = i;
-            while j > 0 && self.longest[j].latency > self.longest[j - 1].latency {
-                self.longest.swap(j, j - 1);
+            while let [.., before, at] = self.longest.get_mut(..=j).unwrap_or_default() {
+                if at.latency <= before.latency {
+                    break;
+                }
+                core::mem::swap(before, at);
                 j -= 1;
             }
         }
@@ -72,7 +84,8 @@ impl<T> Interactions<T> {
 
     /// The INP candidate given how many interactions the page had.
     pub fn estimate(&self, interaction_count: f64) -> Option<&Interaction<T>> {
-        let skip = (interaction_count / 50.0).floor() as usize;
+        // Truncation is floor here: the count is never negative (and `floor` is not in core).
+        let skip = (interaction_count / 50.0) as usize;
         self.longest
             .get(skip.min(self.longest.len().checked_sub(1)?))
     }
@@ -112,5 +125,16 @@ mod tests {
         );
         assert_eq!(i.longest.len(), KEEP);
         assert!(Interactions::<()>::default().estimate(3.0).is_none());
+    }
+
+    #[test]
+    fn a_longer_entry_of_a_kept_interaction_moves_it_up() {
+        let mut i = Interactions::default();
+        i.add(1, false, 50.0, 'a', |_, _| {});
+        i.add(2, false, 100.0, 'b', |_, _| {});
+        i.add(3, false, 80.0, 'c', |_, _| {});
+        i.add(1, false, 150.0, 'x', |_, _| {});
+        let order: Vec<_> = i.longest.iter().map(|x| (x.id, x.latency)).collect();
+        assert_eq!(order, [(1, 150.0), (2, 100.0), (3, 80.0)]);
     }
 }

@@ -2,6 +2,9 @@
 //! window's first shift add up; CLS is the largest window. Shifts right after input do not
 //! count. Generic over the entry so the browser layer can keep the largest shift's source.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// The session-window state.
 #[derive(Debug)]
 pub struct LayoutShifts<T> {
@@ -17,6 +20,13 @@ pub struct LayoutShifts<T> {
 
 impl<T> Default for LayoutShifts<T> {
     fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> LayoutShifts<T> {
+    /// No shifts yet (`const`, so page state can be a plain static).
+    pub const fn new() -> Self {
         LayoutShifts {
             session: 0.0,
             first: 0.0,

@@ -2,6 +2,34 @@
 //! [`start`]; from then on the agent observes the page's timings and sends one beacon per
 //! page view when the page is hidden (plus an update if numbers change afterwards, e.g. CLS
 //! or INP after the shopper came back to the tab).
+//!
+//! On wasm32 the crate is `no_std`: std's panic and formatting machinery, its allocator and
+//! its thread-locals were two thirds of the shipped wasm. Panics abort without a message (the
+//! loader contains the failure), allocation uses a small free list.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+// SAFETY: wasm32 without atomics runs one thread (see `state`).
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+/// A panic is a bug: stop this call without formatting anything. The loader's catch keeps it
+/// off the merchant's console, and the page carries on without the agent.
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// What std's prelude would bring, for the `no_std` build.
+mod prelude {
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+}
 
 mod bfcache;
 mod browser;
@@ -11,12 +39,16 @@ mod metrics;
 pub mod page_view;
 mod payload;
 mod selector;
+mod state;
 mod transport;
 mod url;
 mod visibility;
 
+use crate::state::Quiet;
+use core::cell::RefCell;
 use page_view::{Field, PageView, Text};
-use std::cell::RefCell;
+#[allow(unused_imports)]
+use prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -39,12 +71,12 @@ struct Agent {
     page_view: PageView,
 }
 
-thread_local! {
-    static AGENT: RefCell<Option<Agent>> = const { RefCell::new(None) };
+crate::state::page_state! {
+    static AGENT: RefCell<Option<Agent>> = RefCell::new(None);
 }
 
 fn with_agent<R>(f: impl FnOnce(&mut Agent) -> R) -> Option<R> {
-    AGENT.with(|a| a.borrow_mut().as_mut().map(f))
+    AGENT.with(|a| a.write(|a| a.as_mut().map(f))).flatten()
 }
 
 /// Records a measured value for the current page view.
@@ -66,7 +98,7 @@ pub(crate) fn has(field: Field) -> bool {
 /// Starts measuring. Called once by the loader after the wasm module is instantiated.
 #[wasm_bindgen]
 pub fn start(site: String, endpoint: String, sample: f64, group: String) {
-    let started = AGENT.with(|a| a.borrow().is_some());
+    let started = AGENT.with(|a| a.read(Option::is_some)).unwrap_or(true);
     if started || site.is_empty() {
         return;
     }
@@ -81,7 +113,7 @@ pub fn start(site: String, endpoint: String, sample: f64, group: String) {
         nav: metrics::navigation::navigation_type(),
         page_view: PageView::default(),
     };
-    AGENT.with(|a| *a.borrow_mut() = Some(agent));
+    AGENT.with(|a| a.write(|a| *a = Some(agent)));
     visibility::watch();
     metrics::navigation::read();
     metrics::fcp::observe();

@@ -1,6 +1,9 @@
 //! What one page view has measured so far, and whether a new beacon is due. Pure Rust so it
 //! is unit-tested natively; the browser layer only feeds it numbers and strings.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 macro_rules! keyed {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $key:literal,)* }) => {
         $(#[$doc])*
@@ -108,7 +111,8 @@ pub fn truncate(s: &str, max: usize) -> &str {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    &s[..end]
+    // `get`, not `[..end]`: slicing's panic path would pull `core::fmt` into the wasm.
+    s.get(..end).unwrap_or_default()
 }
 
 /// Measured values, custom dimensions, and what the last beacon carried.

@@ -1,6 +1,9 @@
 //! Short CSS selectors for attribution, built like web-vitals' `getSelector`: from the node
 //! up, `tag.class.class` parts joined by `>`, stopping at an id or at 100 characters.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 

@@ -1,6 +1,11 @@
 //! URL privacy: query strings and fragments often carry personal data and are never sent.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// `url` without its query and fragment.
 pub fn without_query(url: &str) -> &str {
-    url.find(['?', '#']).map_or(url, |i| &url[..i])
+    url.find(['?', '#'])
+        .and_then(|i| url.get(..i))
+        .unwrap_or(url)
 }

@@ -1,13 +1,16 @@
 //! When the page was first hidden: paints after that moment do not count (web-vitals'
 //! visibility watcher), and the hidden moment is when the beacon goes out.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::browser::{self, Entry};
-use std::cell::Cell;
+use core::cell::Cell;
 use wasm_bindgen::JsCast;
 use web_sys::VisibilityState;
 
-thread_local! {
-    static FIRST_HIDDEN: Cell<f64> = const { Cell::new(f64::INFINITY) };
+crate::state::page_state! {
+    static FIRST_HIDDEN: Cell<f64> = Cell::new(f64::INFINITY);
 }
 
 /// Time the page was first hidden, `INFINITY` while it has stayed visible.

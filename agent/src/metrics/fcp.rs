@@ -1,11 +1,15 @@
 //! First contentful paint: the `first-contentful-paint` paint entry, if the page was still
 //! visible when it happened.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::browser::{self, Entry, Observer};
 use crate::page_view::{since_activation, Field};
+use crate::state::Quiet;
 use crate::{record, visibility};
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 /// Starts observing paint entries.
 pub fn observe() {
@@ -16,7 +20,7 @@ pub fn observe() {
             .iter()
             .find(|e| e.name() == "first-contentful-paint")
         {
-            if let Some(po) = handle.borrow().as_ref() {
+            if let Some(Some(po)) = handle.read(|o| o.clone()) {
                 po.disconnect();
             }
             if fcp.start_time() < visibility::first_hidden_time() {
@@ -25,5 +29,5 @@ pub fn observe() {
             }
         }
     });
-    *observer.borrow_mut() = po;
+    observer.write(|o| *o = po);
 }

@@ -2,14 +2,18 @@
 //! first interacts with the page or hides it; later entries do not count (web-vitals v5).
 //! Attribution: the element, its resource URL and the four sub-parts.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::browser::{self, Entry, Observer};
 use crate::page_view::{since_activation, Field, Text};
+use crate::state::Quiet;
 use crate::{record, record_text, selector, url, visibility};
-use std::cell::RefCell;
+use core::cell::RefCell;
 
-thread_local! {
-    static OBSERVER: RefCell<Option<Observer>> = const { RefCell::new(None) };
-    static LAST: RefCell<Option<Entry>> = const { RefCell::new(None) };
+crate::state::page_state! {
+    static OBSERVER: RefCell<Option<Observer>> = RefCell::new(None);
+    static LAST: RefCell<Option<Entry>> = RefCell::new(None);
 }
 
 fn handle(entries: Vec<Entry>) {
@@ -19,7 +23,7 @@ fn handle(entries: Vec<Entry>) {
                 Field::Lcp,
                 since_activation(last.start_time(), browser::activation_start()),
             );
-            LAST.with(|l| *l.borrow_mut() = Some(last));
+            LAST.with(|l| l.write(|l| *l = Some(last)));
         }
     }
 }
@@ -30,7 +34,7 @@ pub fn observe() {
     if po.is_none() {
         return;
     }
-    OBSERVER.with(|o| *o.borrow_mut() = po);
+    OBSERVER.with(|o| o.write(|o| *o = po));
     let window = browser::window();
     for event in ["keydown", "click"] {
         browser::listen(&window, event, |e| {
@@ -45,7 +49,7 @@ pub fn observe() {
 /// final from here on. Called on input and when the page is hidden.
 pub fn finalize() {
     // Take the observer out first so the handler below can record without a nested borrow.
-    if let Some(po) = OBSERVER.with(|o| o.borrow_mut().take()) {
+    if let Some(po) = OBSERVER.with(|o| o.write(Option::take)).flatten() {
         handle(browser::entries(&po.take_records()));
         po.disconnect();
     }
@@ -54,7 +58,7 @@ pub fn finalize() {
 /// Records what made the LCP: element, resource, and where the time went (web-vitals'
 /// attribution: TTFB, resource load delay, resource load duration, element render delay).
 pub fn attribute() {
-    let Some(lcp) = LAST.with(|l| l.borrow().clone()) else {
+    let Some(lcp) = LAST.with(|l| l.read(Clone::clone)).flatten() else {
         return;
     };
     let activation = browser::activation_start();
@@ -91,5 +95,5 @@ pub fn attribute() {
 
 /// Forgets the previous page view's LCP (bfcache restore).
 pub fn reset() {
-    LAST.with(|l| *l.borrow_mut() = None);
+    LAST.with(|l| l.write(|l| *l = None));
 }

@@ -1,14 +1,17 @@
 //! TTFB and the document milestones from the navigation entry, relative to activation.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::browser;
 use crate::page_view::{since_activation, Field};
 use crate::record;
-use std::cell::Cell;
+use core::cell::Cell;
 
-thread_local! {
+crate::state::page_state! {
     /// Set once the page was restored from the bfcache: the navigation entry then belongs
     /// to an earlier page view.
-    static RESTORED: Cell<bool> = const { Cell::new(false) };
+    static RESTORED: Cell<bool> = Cell::new(false);
 }
 
 /// Stops reading the navigation entry (bfcache restore: the new page view had no load).

@@ -28,13 +28,18 @@ function attribute(trace) {
     .sort((x, y) => x.ts - y.ts);
   let agent = 0;
   let end = 0;
+  // Where the agent's time goes: outermost entry points by kind (script evaluation, module
+  // compile, callbacks by the function that ran).
+  const phases = {};
   for (const e of entries) {
     if (e.ts >= end) {
       agent += (e.dur || 0) / 1000;
       end = e.ts + (e.dur || 0);
+      const kind = e.name === "FunctionCall" ? `call ${e.args?.data?.functionName || "?"}` : e.name;
+      phases[kind] = (phases[kind] || 0) + (e.dur || 0) / 1000;
     }
   }
-  return { agent, busy };
+  return { agent, busy, phases };
 }
 
 async function load(browser, system, i, withAgent) {
@@ -81,6 +86,9 @@ console.log(
       agent_code_ms_median: round(median(runs.map((r) => r.agent))),
       agent_code_ms_max: round(Math.max(...runs.map((r) => r.agent))),
       per_run_agent_code_ms: runs.map((r) => round(r.agent)),
+      agent_code_ms_median_by_phase: Object.fromEntries(
+        [...new Set(runs.flatMap((r) => Object.keys(r.phases)))].map((k) => [k, round(median(runs.map((r) => r.phases[k] || 0)))]),
+      ),
     },
     null,
     2,
