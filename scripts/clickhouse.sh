@@ -2,7 +2,9 @@
 # Starts (or stops) a private ClickHouse server for development and tests: its own data directory,
 # its own ports, never the system service. Prints the HTTP URL on success.
 #   scripts/clickhouse.sh start|stop|status|url
-# Environment: RUM_STATE (default ./.state), RUM_CH_HTTP_PORT (18123), RUM_CH_TCP_PORT (19000).
+# Environment: RUM_STATE (default ./.state), RUM_CH_HTTP_PORT (18123), RUM_CH_TCP_PORT (19000),
+# RUM_CH_EXTRA_CONFIG (XML elements added to the server's config; scripts/clickhouse-cluster.sh
+# uses it for ZooKeeper, remote_servers and macros).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 state=${RUM_STATE:-$here/.state}
@@ -50,6 +52,7 @@ write_config() {
   <default_session_timeout>60</default_session_timeout>
   <max_table_size_to_drop>0</max_table_size_to_drop>
   <max_partition_size_to_drop>0</max_partition_size_to_drop>
+  ${RUM_CH_EXTRA_CONFIG:-}
 </yandex>
 XML
   cat >"$dir/users.xml" <<XML

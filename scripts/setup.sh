@@ -17,6 +17,8 @@ want_cmd chromium chromium
 want_cmd curl curl
 want_cmd node nodejs
 want_cmd npm npm
+# ZooKeeper (and its Java) for the two-shard cluster of the --cluster migration test.
+want_cmd /usr/share/zookeeper/bin/zkServer.sh zookeeper
 # EXTRA_APT_PACKAGES="cmd=package ..." adds more (the benchmark uses wrk and nginx).
 # python3-venv: the current-engine SQL tests run chdb in a virtualenv.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || need_pkgs+=(python3-venv)

@@ -27,9 +27,17 @@ if [[ -z ${CLICKHOUSE_URL:-} ]]; then
   CLICKHOUSE_URL=$(./scripts/clickhouse.sh url)
 fi
 export CLICKHOUSE_URL
-# Leave a server we found running alone; stop one we started.
-trap '$started_clickhouse && ./scripts/clickhouse.sh stop >/dev/null' EXIT
-say "ClickHouse at $CLICKHOUSE_URL"
+# The two-shard cluster (ZooKeeper + two servers) for the --cluster migration test.
+started_cluster=false
+if [[ -z ${CLICKHOUSE_CLUSTER_URL:-} ]]; then
+  curl -fsS --max-time 2 "$(./scripts/clickhouse-cluster.sh url)/ping" >/dev/null 2>&1 \
+    || started_cluster=true
+  CLICKHOUSE_CLUSTER_URL=$(./scripts/clickhouse-cluster.sh start)
+fi
+export CLICKHOUSE_CLUSTER_URL
+# Leave servers we found running alone; stop those we started.
+trap '$started_clickhouse && ./scripts/clickhouse.sh stop >/dev/null; $started_cluster && ./scripts/clickhouse-cluster.sh stop >/dev/null' EXIT
+say "ClickHouse at $CLICKHOUSE_URL, cluster at $CLICKHOUSE_CLUSTER_URL"
 
 say "unit and integration tests"
 cargo test --release --quiet --workspace

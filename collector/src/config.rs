@@ -118,6 +118,9 @@ pub struct ClickHouse {
     pub password: String,
     /// Days rows are kept (TTL, on servers that have it: 20.1 and later).
     pub retention_days: u32,
+    /// Cluster name (`remote_servers`) when the tables are Distributed over a cluster
+    /// (`collector migrate --cluster`); empty for one server.
+    pub cluster: String,
 }
 
 impl Default for ClickHouse {
@@ -128,6 +131,7 @@ impl Default for ClickHouse {
             user: "default".into(),
             password: String::new(),
             retention_days: 400,
+            cluster: String::new(),
         }
     }
 }

@@ -29,6 +29,11 @@ enum Cmd {
         /// Print what would run without changing anything.
         #[arg(long)]
         dry_run: bool,
+        /// Create the tables over this cluster (a `remote_servers` name; needs ZooKeeper):
+        /// Replicated `<table>_local` on every server, Distributed `<table>` to query.
+        /// Overrides `clickhouse.cluster`; the collector needs the same setting.
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
     },
     /// Print a report from ClickHouse (default: percentiles per page group).
     Report {
@@ -127,14 +132,25 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run_command(cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
+async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
+    if let Cmd::Migrate {
+        cluster: Some(name),
+        ..
+    } = &cmd
+    {
+        cfg.clickhouse.cluster = name.clone();
+    }
     let client = rum_collector::sink::clickhouse::client(&cfg.clickhouse);
     let db = &cfg.clickhouse.database;
     match cmd {
-        Cmd::Migrate { dry_run } => {
+        Cmd::Migrate { dry_run, .. } => {
             let (version, reports) = migrate::migrate(&client, &cfg.clickhouse, dry_run).await?;
+            let on = match cfg.clickhouse.cluster.as_str() {
+                "" => String::new(),
+                c => format!(", cluster {c}"),
+            };
             println!(
-                "ClickHouse {}.{} at {}, database {db}",
+                "ClickHouse {}.{} at {}, database {db}{on}",
                 version.0, version.1, cfg.clickhouse.url
             );
             for r in reports {

@@ -2,6 +2,8 @@
 -- Types are those of ClickHouse 18.16 so that this runs everywhere; 0003 upgrades strings to
 -- LowCardinality and adds codecs where the server has them.
 -- NULL in a metric column means the page view did not produce that metric.
+-- shard_key: sipHash64(page_view_id)
+-- (With --cluster: a page view's beacons land on one shard, where they replace each other.)
 CREATE TABLE IF NOT EXISTS {db}.page_views
 (
     received_at DateTime,

@@ -7,11 +7,18 @@ use bytes::Bytes;
 /// Builds a `clickhouse` client from the configuration. Validation is off because it needs
 /// `RowBinaryWithNamesAndTypes`, which older servers (18.16) do not speak.
 pub fn client(cfg: &ChConfig) -> clickhouse::Client {
-    clickhouse::Client::default()
+    let client = clickhouse::Client::default()
         .with_url(&cfg.url)
         .with_user(&cfg.user)
         .with_password(&cfg.password)
-        .with_validation(false)
+        .with_validation(false);
+    if cfg.cluster.is_empty() {
+        client
+    } else {
+        // An insert into a Distributed table is acknowledged only once every shard has its
+        // rows: the WAL may then forget them (the default queues them on this server first).
+        client.with_setting("insert_distributed_sync", "1")
+    }
 }
 
 /// Writes batches of encoded rows.

@@ -2,6 +2,7 @@
 //! `{db}.schema_migrations`. A migration whose `-- min_version:` is above the server's is
 //! skipped and reported, and applied later once the server is upgraded.
 
+use super::cluster::Cluster;
 use super::{server_version, sql, ServerVersion, MIGRATIONS};
 use thiserror::Error;
 
@@ -53,6 +54,10 @@ pub async fn migrate(
     dry_run: bool,
 ) -> Result<(ServerVersion, Vec<Report>), MigrateError> {
     let db = cfg.database.as_str();
+    let cluster = (!cfg.cluster.is_empty()).then_some(Cluster {
+        name: &cfg.cluster,
+        db,
+    });
     let stmt_err = |name: &str| {
         let name = name.to_string();
         move |source| MigrateError::Statement {
@@ -71,16 +76,23 @@ pub async fn migrate(
         Vec::new()
     } else {
         if !dry_run {
+            let (database, migrations) = match &cluster {
+                Some(c) => (c.create_database(), c.schema_migrations()),
+                None => (
+                    format!("CREATE DATABASE IF NOT EXISTS {db}"),
+                    format!(
+                        "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, \
+                         name String, applied_at DateTime) ENGINE = MergeTree ORDER BY version"
+                    ),
+                ),
+            };
             client
-                .query(&format!("CREATE DATABASE IF NOT EXISTS {db}"))
+                .query(&database)
                 .execute()
                 .await
                 .map_err(stmt_err("create database"))?;
             client
-                .query(&format!(
-                    "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, name String, \
-                     applied_at DateTime) ENGINE = MergeTree ORDER BY version"
-                ))
+                .query(&migrations)
                 .execute()
                 .await
                 .map_err(stmt_err("schema_migrations"))?;
@@ -110,7 +122,16 @@ pub async fn migrate(
         ];
         let filled =
             sql::fill(text, &vars).map_err(|e| MigrateError::Malformed(name.to_string(), e))?;
-        let statements = sql::statements(&filled);
+        let mut statements = sql::statements(&filled);
+        if let Some(c) = &cluster {
+            let shard_key = sql::header(text, "shard_key");
+            statements = statements
+                .iter()
+                .map(|s| c.rewrite(s, shard_key))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| MigrateError::Malformed(name.to_string(), e))?
+                .concat();
+        }
         let outcome = if applied.contains(&number) {
             Outcome::AlreadyApplied
         } else if let Some(needs) = needs.filter(|n| *n > version) {

@@ -1,5 +1,6 @@
 //! ClickHouse schema and queries: migrations, report queries, and SQL text helpers.
 
+pub mod cluster;
 pub mod migrate;
 pub mod report;
 pub mod sql;

@@ -24,8 +24,13 @@ pub fn fresh_database(test: &str) -> String {
 
 /// Runs a query over ClickHouse's HTTP interface and returns the raw text answer.
 pub async fn query(sql: &str) -> String {
+    query_at(&clickhouse_url(), sql).await
+}
+
+/// [`query`] on the server at `url`.
+pub async fn query_at(url: &str, sql: &str) -> String {
     let res = reqwest::Client::new()
-        .post(clickhouse_url())
+        .post(url)
         .body(sql.to_string())
         .send()
         .await

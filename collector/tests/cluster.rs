@@ -1,0 +1,187 @@
+//! The cluster flavour on a real two-shard ClickHouse 18.16 cluster with ZooKeeper
+//! (`scripts/clickhouse-cluster.sh`, started by `scripts/test.sh`, which sets
+//! `CLICKHOUSE_CLUSTER_URL`): `migrate --cluster` makes Replicated local tables and
+//! Distributed ones on every server, the collector writes through them, rows spread over both
+//! shards, and the reports still count a page view once with its last values.
+
+mod support;
+
+use serde_json::Value;
+use std::process::Command;
+use support::{query_at, Collector};
+
+const CLUSTER: &str = "rum_cluster";
+
+/// Node 1 of the cluster; node 2 answers on the next port block (see the script).
+fn node1() -> String {
+    std::env::var("CLICKHOUSE_CLUSTER_URL").expect(
+        "CLICKHOUSE_CLUSTER_URL must point at node 1 of scripts/clickhouse-cluster.sh; \
+         scripts/test.sh starts it",
+    )
+}
+
+fn node2() -> String {
+    let url = node1();
+    let (head, port) = url.rsplit_once(':').unwrap();
+    format!("{head}:{}", port.parse::<u16>().unwrap() + 10)
+}
+
+fn cli(db: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(args)
+        .env("CLICKHOUSE_URL", node1())
+        .env("RUM__CLICKHOUSE__DATABASE", db)
+        .env("RUM__CLICKHOUSE__CLUSTER", CLUSTER)
+        .output()
+        .expect("collector runs");
+    assert!(
+        out.status.success(),
+        "collector {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn report(db: &str, name: &str, site: &str) -> Vec<Value> {
+    let args = [
+        "report", name, "--since", "1h", "--site", site, "--format", "json",
+    ];
+    serde_json::from_str(&cli(db, &args)).expect("report prints JSON")
+}
+
+async fn count(url: &str, sql: &str) -> u64 {
+    query_at(url, sql).await.trim().parse().unwrap()
+}
+
+/// Polls a count until it reaches `want` or 20 s pass; returns the last value.
+async fn eventually(url: &str, sql: &str, want: u64) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let n = count(url, sql).await;
+        if n >= want || std::time::Instant::now() > deadline {
+            return n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn migrate_cluster_writes_through_distributed_tables_and_counts_once() {
+    let db = support::fresh_database("cluster");
+    let migrated = cli(&db, &["migrate", "--cluster", CLUSTER]);
+    assert!(migrated.contains("cluster rum_cluster"), "{migrated}");
+    for node in [node1(), node2()] {
+        let tables = query_at(
+            &node,
+            &format!("SELECT name, engine FROM system.tables WHERE database = '{db}' ORDER BY name FORMAT CSV"),
+        )
+        .await;
+        for want in [
+            "\"page_views\",\"Distributed\"",
+            "\"page_views_local\",\"ReplicatedReplacingMergeTree\"",
+            "\"page_views_minute\",\"Distributed\"",
+            "\"page_views_minute_local\",\"MaterializedView\"",
+            "\"schema_migrations\",\"ReplicatedMergeTree\"",
+        ] {
+            assert!(tables.contains(want), "{node} lacks {want}:\n{tables}");
+        }
+    }
+    // Node 2 learns what was applied: the migrations table is replicated to every server
+    // (asynchronously, hence the wait).
+    let applied = format!("SELECT count() FROM {db}.schema_migrations");
+    let on1 = count(&node1(), &applied).await;
+    assert_eq!(on1, 2, "0001 and 0002 recorded (0003 needs a newer server)");
+    assert_eq!(
+        eventually(&node2(), &applied, on1).await,
+        on1,
+        "node 2 knows them"
+    );
+
+    let c = Collector::start_with(
+        &db,
+        &support::fresh_wal_dir(&db),
+        &[
+            ("CLICKHOUSE_URL", node1()),
+            ("RUM__CLICKHOUSE__CLUSTER", CLUSTER.to_string()),
+        ],
+    )
+    .await;
+    let beacon = |pv: &str, seq: u32, extra: &str| {
+        format!(
+            r#"{{"v":1,"site":"clustered","pv":"{pv}","seq":{seq},"url":"https://shop.example/p/x","group":"product","ttfb":90{extra}}}"#
+        )
+    };
+    for (seq, cls) in [(1, 0.05), (2, 0.2), (3, 0.3)] {
+        let (status, _) = c
+            .post(&beacon("clusteronce01", seq, &format!(r#","cls":{cls}"#)))
+            .await;
+        assert_eq!(status, 204);
+    }
+    for i in 0..100 {
+        let (status, _) = c.post(&beacon(&format!("clusterpv{i:04}"), 1, "")).await;
+        assert_eq!(status, 204);
+    }
+    let total = format!("SELECT count() FROM {db}.page_views");
+    assert_eq!(
+        eventually(&node1(), &total, 103).await,
+        103,
+        "every beacon through the Distributed table"
+    );
+    assert_eq!(
+        count(&node2(), &total).await,
+        103,
+        "any server answers for the cluster"
+    );
+    let local = format!("SELECT count() FROM {db}.page_views_local");
+    let (on1, on2) = (count(&node1(), &local).await, count(&node2(), &local).await);
+    assert!(
+        on1 > 0 && on2 > 0 && on1 + on2 == 103,
+        "spread over both shards: {on1} + {on2}"
+    );
+    // One page view's beacons share a shard (the shard key is the page view id).
+    let once =
+        format!("SELECT count() FROM {db}.page_views_local WHERE page_view_id = 'clusteronce01'");
+    let (o1, o2) = (count(&node1(), &once).await, count(&node2(), &once).await);
+    assert!(
+        o1 == 0 || o2 == 0,
+        "one shard holds the page view: {o1} + {o2}"
+    );
+
+    for phase in ["before merges", "after OPTIMIZE"] {
+        let rows = report(&db, "percentiles", "clustered");
+        assert_eq!(rows.len(), 1, "{phase}: {rows:?}");
+        assert_eq!(
+            rows[0]["page_views"].as_f64(),
+            Some(101.0),
+            "{phase}: counted once"
+        );
+        assert_eq!(
+            rows[0]["cls_p75"].as_f64(),
+            Some(0.3),
+            "{phase}: the last CLS"
+        );
+        for node in [node1(), node2()] {
+            query_at(
+                &node,
+                &format!("OPTIMIZE TABLE {db}.page_views_local FINAL"),
+            )
+            .await;
+        }
+    }
+    let traffic = report(&db, "traffic", "clustered");
+    let views: f64 = traffic
+        .iter()
+        .filter_map(|r| r["page_views"].as_f64())
+        .sum();
+    assert_eq!(
+        views, 101.0,
+        "the per-server rollups add up through the Distributed view"
+    );
+
+    drop(c);
+    query_at(
+        &node1(),
+        &format!("DROP DATABASE {db} ON CLUSTER {CLUSTER}"),
+    )
+    .await;
+}
