@@ -137,7 +137,12 @@ impl Batcher {
                 Ok(Ok((r, out))) => {
                     if r.rows > 0 {
                         self.oldest.get_or_insert_with(Instant::now);
-                        self.buf.extend_from_slice(&out);
+                        // Usually the whole batch comes in one read: take it as is.
+                        if self.buf.is_empty() {
+                            self.buf = out;
+                        } else {
+                            self.buf.extend_from_slice(&out);
+                        }
                         self.rows += r.rows;
                     }
                     self.read.offset = r.offset;

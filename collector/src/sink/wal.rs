@@ -11,7 +11,7 @@ use crate::config::Wal as WalConfig;
 use crate::metrics::Metrics;
 use bytes::{Bytes, BytesMut};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -283,32 +283,43 @@ pub fn read_records(
         return Ok(r);
     }
     file.seek(SeekFrom::Start(offset))?;
-    let mut data = Vec::with_capacity((end - offset) as usize);
-    (&mut file).take(end - offset).read_to_end(&mut data)?;
-    let mut at = 0;
+    // Streamed record by record: a batch during catch-up takes `max_rows` from the front of
+    // a segment that may hold many more, so reading to the end each time would be quadratic.
+    // Payloads go straight into `out`.
+    let mut reader = BufReader::with_capacity(64 * 1024, (&mut file).take(end - offset));
+    let mut header = [0u8; HEADER];
     while r.rows < max_rows {
-        let Some(header) = data.get(at..at + HEADER) else {
+        if !read_full(&mut reader, &mut header)? {
             r.exhausted = true;
             break;
-        };
+        }
         let len = u32::from_le_bytes(header[0..4].try_into().unwrap()) as usize;
         let rows = u32::from_le_bytes(header[4..8].try_into().unwrap());
         let crc = u32::from_le_bytes(header[8..12].try_into().unwrap());
-        let payload = data.get(at + HEADER..at + HEADER + len);
-        match payload {
-            Some(p) if len <= MAX_RECORD && crc32fast::hash(p) == crc => {
-                out.extend_from_slice(p);
-                r.rows += rows;
-                at += HEADER + len;
-                r.offset = offset + at as u64;
-            }
-            _ => {
-                r.exhausted = true;
-                break;
-            }
+        if len > MAX_RECORD {
+            r.exhausted = true;
+            break;
         }
+        let start = out.len();
+        out.resize(start + len, 0);
+        if !read_full(&mut reader, &mut out[start..])? || crc32fast::hash(&out[start..]) != crc {
+            out.truncate(start);
+            r.exhausted = true;
+            break;
+        }
+        r.rows += rows;
+        r.offset += (HEADER + len) as u64;
     }
     Ok(r)
+}
+
+/// Fills `buf`; `false` when the data ends first (a torn tail, or the end of the segment).
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<bool> {
+    match reader.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Where the batcher resumes after a restart: everything before it reached ClickHouse.
