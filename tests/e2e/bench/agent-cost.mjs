@@ -3,8 +3,11 @@
 // tasks) on a demo product page with the agent and with rum.js blocked, load to hide, the
 // median of each; plus the time in tasks that ran the agent's own code (script evaluation and
 // callbacks of rum.js and its wasm). Not a test: prints JSON.
+// Also without any tracing (which slows the traced code): `start()` timed inside the page,
+// with rum.js patched to read performance.now() around the call.
 //
 //   node tests/e2e/bench/agent-cost.mjs [--runs 21]
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { launch, setVisibility, shopperUserAgent } from "../lib/browser.mjs";
 import { exec } from "../lib/clickhouse.mjs";
@@ -57,15 +60,36 @@ async function load(browser, system, i, withAgent) {
   await context.close();
   return attribute(trace);
 }
+/** rum.js with `start()` timed into `self.__rumStartMs`; fails loudly if the build changed shape. */
+function timedAgent() {
+  const src = readFileSync(new URL("../../../agent/dist/rum.js", import.meta.url), "utf8");
+  const patched = src.replace(/\.then\(function\(\)\{(\w+)\.start\(([^;]*)\);/, (_, w, args) =>
+    `.then(function(){var __t=performance.now();${w}.start(${args});self.__rumStartMs=performance.now()-__t;`);
+  if (patched === src) throw new Error("rum.js: the loader's start() call was not found");
+  return patched;
+}
+
+async function timeStart(browser, system, i, body) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route("**/rum.js", (r) => r.fulfill({ body, contentType: "text/javascript" }));
+  await page.goto(`${system.demoUrl}/product/start-${i}`, { waitUntil: "load" });
+  const ms = await page.waitForFunction(() => self.__rumStartMs).then((h) => h.jsonValue());
+  await context.close();
+  return ms;
+}
 
 const system = await startSystem({ database: freshDatabase("rum_agent_cost") });
 const browser = await launch({ userAgent: shopperUserAgent() });
 const runs = [];
 const without = [];
+const starts = [];
 try {
+  const timed = timedAgent();
   for (let i = 0; i < Number(opts.runs); i++) {
     runs.push(await load(browser, system, i, true));
     without.push(await load(browser, system, i, false));
+    starts.push(await timeStart(browser, system, i, timed));
   }
 } finally {
   await browser.close();
@@ -86,6 +110,8 @@ console.log(
       agent_code_ms_median: round(median(runs.map((r) => r.agent))),
       agent_code_ms_max: round(Math.max(...runs.map((r) => r.agent))),
       per_run_agent_code_ms: runs.map((r) => round(r.agent)),
+      untraced_start_ms_median: round(median(starts)),
+      untraced_start_ms_max: round(Math.max(...starts)),
       agent_code_ms_median_by_phase: Object.fromEntries(
         [...new Set(runs.flatMap((r) => Object.keys(r.phases)))].map((k) => [k, round(median(runs.map((r) => r.phases[k] || 0)))]),
       ),
