@@ -13,14 +13,19 @@ zk_port=${RUM_ZK_PORT:-12181}
 base=${RUM_CLUSTER_PORT_BASE:-28100}
 port() { echo $((base + $1 * 10 + $2)); }
 
-zk_up() { (exec 3<>"/dev/tcp/127.0.0.1/$zk_port") 2>/dev/null; }
+# Serving, not only listening: while it loads its data ZooKeeper accepts connections and
+# drops them, and a ClickHouse starting then gives up on its replicated tables.
+zk_up() {
+  [[ $(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$zk_port && printf ruok >&3 && cat <&3" \
+    2>/dev/null) == imok ]]
+}
 
 start_zookeeper() {
   zk_up && return
   command -v java >/dev/null && [ -f /usr/share/java/zookeeper.jar ] \
     || { echo "ZooKeeper not installed (apt-get install zookeeper)" >&2; exit 1; }
   mkdir -p "$state/zookeeper"
-  nohup java -Xmx256m -cp /usr/share/java/zookeeper.jar \
+  nohup java -Xmx256m -Dzookeeper.4lw.commands.whitelist=ruok -cp /usr/share/java/zookeeper.jar \
     org.apache.zookeeper.server.ZooKeeperServerMain "$zk_port" "$state/zookeeper/data" \
     >"$state/zookeeper/stdout.log" 2>&1 &
   echo $! >"$state/zookeeper/pid"
@@ -51,7 +56,9 @@ node() { # node number, command
 
 stop_zookeeper() {
   [ -f "$state/zookeeper/pid" ] || return 0
-  kill "$(cat "$state/zookeeper/pid")" 2>/dev/null || true
+  local pid; pid=$(cat "$state/zookeeper/pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   rm -f "$state/zookeeper/pid"
 }
 

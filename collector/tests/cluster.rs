@@ -7,7 +7,6 @@
 mod support;
 
 use serde_json::Value;
-use std::process::Command;
 use support::{query_at, Collector};
 
 const CLUSTER: &str = "rum_cluster";
@@ -26,20 +25,15 @@ fn node2() -> String {
     format!("{head}:{}", port.parse::<u16>().unwrap() + 10)
 }
 
+/// Runs `collector ARGS` against the cluster's `db`.
 fn cli(db: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
-        .args(args)
-        .env("CLICKHOUSE_URL", node1())
-        .env("RUM__CLICKHOUSE__DATABASE", db)
-        .env("RUM__CLICKHOUSE__CLUSTER", CLUSTER)
-        .output()
-        .expect("collector runs");
-    assert!(
-        out.status.success(),
-        "collector {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let url = node1();
+    let env = [
+        ("CLICKHOUSE_URL", url.as_str()),
+        ("RUM__CLICKHOUSE__DATABASE", db),
+        ("RUM__CLICKHOUSE__CLUSTER", CLUSTER),
+    ];
+    support::run_cli(&env, args)
 }
 
 fn report(db: &str, name: &str, site: &str) -> Vec<Value> {

@@ -5,23 +5,15 @@
 mod support;
 
 use serde_json::Value;
-use std::process::Command;
 use support::{query, wait_for, Collector};
 
-/// Runs `collector ARGS` against `db` and returns stdout; panics with stderr on failure.
+/// Runs `collector ARGS` against `db`.
 fn cli(db: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
-        .args(args)
-        .env("CLICKHOUSE_URL", support::clickhouse_url())
-        .env("RUM__CLICKHOUSE__DATABASE", db)
-        .output()
-        .expect("collector runs");
-    assert!(
-        out.status.success(),
-        "collector {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let url = support::clickhouse_url();
+    support::run_cli(
+        &[("CLICKHOUSE_URL", &url), ("RUM__CLICKHOUSE__DATABASE", db)],
+        args,
+    )
 }
 
 fn report(db: &str, name: &str, extra: &[&str]) -> Vec<Value> {

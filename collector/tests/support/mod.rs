@@ -13,6 +13,22 @@ pub fn clickhouse_url() -> String {
         .expect("CLICKHOUSE_URL must point at a ClickHouse server; scripts/test.sh starts one")
 }
 
+/// Runs `collector ARGS` with the given environment (`CLICKHOUSE_URL`, `RUM__...`) and
+/// returns stdout; panics with stderr on failure.
+pub fn run_cli(env: &[(&str, &str)], args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("collector runs");
+    assert!(
+        out.status.success(),
+        "collector {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A fresh database name for one test, so tests never see each other's rows.
 pub fn fresh_database(test: &str) -> String {
     let nanos = std::time::SystemTime::now()
