@@ -4,8 +4,8 @@
 //! or INP after the shopper came back to the tab).
 //!
 //! On wasm32 the crate is `no_std`: std's panic and formatting machinery, its allocator and
-//! its thread-locals were two thirds of the shipped wasm. Panics abort without a message (the
-//! loader contains the failure), allocation uses a small free list.
+//! its thread-locals were two thirds of the shipped wasm. Panics trap without a message,
+//! allocation uses a small free list.
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
 extern crate alloc;
@@ -16,8 +16,10 @@ extern crate alloc;
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
-/// A panic is a bug: stop this call without formatting anything. The loader's catch keeps it
-/// off the merchant's console, and the page carries on without the agent.
+/// A panic is a bug: stop this call without formatting anything. In `start` and commands the
+/// loader's catch keeps it off the merchant's console; in an observer or listener callback it
+/// would reach the console, which is why the agent's own code has no panicking paths
+/// (`state::Quiet` instead of `RefCell::borrow`, `get` instead of indexing).
 #[cfg(target_arch = "wasm32")]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
