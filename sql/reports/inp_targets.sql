@@ -4,8 +4,8 @@ SELECT
     inp_target,
     inp_event,
     toUInt64(round(sum(1 / sample_rate))) AS page_views,
-    quantileTiming(0.75)(inp_ms) AS inp_p75,
-    quantileTiming(0.95)(inp_ms) AS inp_p95,
+    quantilesTiming(0.75, 0.95)(inp_ms)[1] AS inp_p75,
+    quantilesTiming(0.75, 0.95)(inp_ms)[2] AS inp_p95,
     round(avg(inp_input_delay_ms), 1) AS avg_input_delay,
     round(avg(inp_processing_ms), 1) AS avg_processing,
     round(avg(inp_presentation_ms), 1) AS avg_presentation
