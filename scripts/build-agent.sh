@@ -16,12 +16,13 @@ wasm-bindgen --target no-modules --no-typescript --out-dir "$work" \
 # binaryen from npm (agent/package.json): Debian's 108 points wasm-bindgen's externref table
 # export at the function table, which browsers reject. Import and export names are minified
 # (the mapping goes to the glue below): wasm-bindgen's hashed names were 5 KB of the wasm.
+# agent/build/glue.mjs renames them in the glue and contains errors in the agent's callbacks.
 agent/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   --minify-imports-and-exports-and-modules \
   "$work/rum_agent_bg.wasm" -o "$work/rum_agent_bg.opt.wasm" >"$work/names.json"
-node agent/build/rename-imports.mjs "$work/rum_agent.js" "$work/names.json" \
+node agent/build/glue.mjs "$work/rum_agent.js" "$work/names.json" \
   "$work/rum_agent_bg.opt.wasm" >"$work/glue.js"
 
 {

@@ -63,3 +63,20 @@ test("a collector answering 500 causes no console error or exception", async () 
   assert.equal(await failed(), before + 1, "the beacon was sent and answered 500");
   assert.deepEqual(seen, []);
 });
+
+test("a page whose performance entries throw gets no error from the agent", async () => {
+  // A broken polyfill or a hostile page: every entry's startTime getter throws, inside the
+  // agent's observer and listener callbacks as well as in start().
+  const seen = await problems(
+    `${system.demoUrl}/cart?delay=0`,
+    () => {
+      Object.defineProperty(PerformanceEntry.prototype, "startTime", {
+        get() {
+          throw new Error("startTime is broken on this page");
+        },
+      });
+    },
+    { expectAgent: false }
+  );
+  assert.deepEqual(seen, []);
+});
