@@ -16,10 +16,10 @@ extern crate alloc;
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
-/// A panic is a bug: stop this call without formatting anything. In `start` and commands the
-/// loader's catch keeps it off the merchant's console; in an observer or listener callback it
-/// would reach the console, which is why the agent's own code has no panicking paths
-/// (`state::Quiet` instead of `RefCell::borrow`, `get` instead of indexing).
+/// A panic is a bug: stop this call without formatting anything. The loader's catch (`start`,
+/// commands) and the glue's closure wrapper (callbacks, `agent/build/glue.mjs`) keep the trap
+/// off the merchant's console. Our code avoids panicking paths anyway (`state::Quiet` instead
+/// of `RefCell::borrow`, `get` instead of indexing): their messages would cost kilobytes.
 #[cfg(target_arch = "wasm32")]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
