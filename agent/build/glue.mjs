@@ -20,7 +20,7 @@ if (modules.size !== 1) throw new Error(`expected one import module, found ${[..
 const [module] = modules;
 
 const escape = (s) => s.replace(/[$]/g, "\\$&");
-/** Replaces `from` (a whole identifier) in the contexts given, failing loudly if absent. */
+/** Replaces every match of `pattern` with `what`, failing loudly when nothing matches. */
 function rename(pattern, what) {
   const before = glue;
   glue = glue.replace(pattern, what);

@@ -2,9 +2,6 @@
 //! new page view (web-vitals' `onBFCacheRestore`): new id, TTFB 0, FCP and LCP measured from
 //! the restore to the second animation frame, fresh CLS and INP.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use crate::browser;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

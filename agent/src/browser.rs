@@ -1,7 +1,6 @@
 //! Thin bindings to the browser: the few entry fields we read and helpers around web-sys.
 //! Everything here tolerates old browsers: a missing API means "no value", never an exception.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 
 use js_sys::{Array, Function, Object, Reflect};

@@ -1,7 +1,6 @@
 //! INP bookkeeping (web-vitals v5): event entries grouped by `interactionId`, the ten
 //! longest kept, and the estimate "longest, skipping one per 50 interactions" (p98).
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 
 const KEEP: usize = 10;

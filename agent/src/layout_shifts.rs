@@ -2,9 +2,6 @@
 //! window's first shift add up; CLS is the largest window. Shifts right after input do not
 //! count. Generic over the entry so the browser layer can keep the largest shift's source.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 /// The session-window state.
 #[derive(Debug)]
 pub struct LayoutShifts<T> {

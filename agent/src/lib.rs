@@ -49,7 +49,6 @@ mod visibility;
 use crate::state::Quiet;
 use core::cell::RefCell;
 use page_view::{Field, PageView, Text};
-#[allow(unused_imports)]
 use prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

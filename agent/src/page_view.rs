@@ -1,7 +1,6 @@
 //! What one page view has measured so far, and whether a new beacon is due. Pure Rust so it
 //! is unit-tested natively; the browser layer only feeds it numbers and strings.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 
 macro_rules! keyed {

@@ -1,7 +1,6 @@
 //! The beacon body: wire format v1 (`docs/beacon.md`). Built as a JS object and serialised
 //! with `JSON.stringify`, which keeps float formatting (and its code size) out of the wasm.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 
 use crate::browser;

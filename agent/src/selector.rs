@@ -1,7 +1,6 @@
 //! Short CSS selectors for attribution, built like web-vitals' `getSelector`: from the node
 //! up, `tag.class.class` parts joined by `>`, stopping at an id or at 100 characters.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 
 use wasm_bindgen::JsCast;

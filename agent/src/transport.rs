@@ -1,8 +1,5 @@
 //! Delivery of a beacon while the page is going away.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use crate::browser;
 use wasm_bindgen::JsValue;
 use web_sys::{RequestCredentials, RequestInit};

@@ -1,8 +1,5 @@
 //! URL privacy: query strings and fragments often carry personal data and are never sent.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 /// `url` without its query and fragment.
 pub fn without_query(url: &str) -> &str {
     url.find(['?', '#'])

@@ -1,9 +1,6 @@
 //! When the page was first hidden: paints after that moment do not count (web-vitals'
 //! visibility watcher), and the hidden moment is when the beacon goes out.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use crate::browser::{self, Entry};
 use core::cell::Cell;
 use wasm_bindgen::JsCast;

@@ -2,7 +2,6 @@
 //! only for page views that painted (as web-vitals and CrUX do). Attribution: the source of
 //! the largest shift in that window, and its time.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 
 use crate::browser::{self, Entry, Observer};

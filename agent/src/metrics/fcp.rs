@@ -1,7 +1,6 @@
 //! First contentful paint: the `first-contentful-paint` paint entry, if the page was still
 //! visible when it happened.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 
 use crate::browser::{self, Entry, Observer};
@@ -20,9 +19,7 @@ pub fn observe() {
             .iter()
             .find(|e| e.name() == "first-contentful-paint")
         {
-            if let Some(Some(po)) = handle.read(|o| o.clone()) {
-                po.disconnect();
-            }
+            handle.read(|o| o.as_ref().map(Observer::disconnect));
             if fcp.start_time() < visibility::first_hidden_time() {
                 let value = since_activation(fcp.start_time(), browser::activation_start());
                 record(Field::Fcp, value);

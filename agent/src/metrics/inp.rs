@@ -1,7 +1,6 @@
 //! Interaction to next paint (event timing with `durationThreshold` 40 plus `first-input`,
 //! grouped by interaction, p98 estimate) with its attribution, and first input delay.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 
 use crate::browser::{self, Entry, Observer};

@@ -2,7 +2,6 @@
 //! first interacts with the page or hides it; later entries do not count (web-vitals v5).
 //! Attribution: the element, its resource URL and the four sub-parts.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 
 use crate::browser::{self, Entry, Observer};

@@ -1,8 +1,5 @@
 //! TTFB and the document milestones from the navigation entry, relative to activation.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use crate::browser;
 use crate::page_view::{since_activation, Field};
 use crate::record;
