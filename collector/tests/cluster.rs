@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{query_at, Collector};
+use support::{query_at, wait_for_at, Collector};
 
 const CLUSTER: &str = "rum_cluster";
 
@@ -47,18 +47,6 @@ async fn count(url: &str, sql: &str) -> u64 {
     query_at(url, sql).await.trim().parse().unwrap()
 }
 
-/// Polls a count until it reaches `want` or 20 s pass; returns the last value.
-async fn eventually(url: &str, sql: &str, want: u64) -> u64 {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let n = count(url, sql).await;
-        if n >= want || std::time::Instant::now() > deadline {
-            return n;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn migrate_cluster_writes_through_distributed_tables_and_counts_once() {
     let db = support::fresh_database("cluster");
@@ -86,8 +74,8 @@ async fn migrate_cluster_writes_through_distributed_tables_and_counts_once() {
     let on1 = count(&node1(), &applied).await;
     assert_eq!(on1, 2, "0001 and 0002 recorded (0003 needs a newer server)");
     assert_eq!(
-        eventually(&node2(), &applied, on1).await,
-        on1,
+        wait_for_at(&node2(), &applied, "2").await,
+        "2",
         "node 2 knows them"
     );
 
@@ -117,8 +105,8 @@ async fn migrate_cluster_writes_through_distributed_tables_and_counts_once() {
     }
     let total = format!("SELECT count() FROM {db}.page_views");
     assert_eq!(
-        eventually(&node1(), &total, 103).await,
-        103,
+        wait_for_at(&node1(), &total, "103").await,
+        "103",
         "every beacon through the Distributed table"
     );
     assert_eq!(

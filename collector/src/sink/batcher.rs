@@ -137,12 +137,9 @@ impl Batcher {
                 Ok(Ok((r, out))) => {
                     if r.rows > 0 {
                         self.oldest.get_or_insert_with(Instant::now);
-                        // Usually the whole batch comes in one read: take it as is.
-                        if self.buf.is_empty() {
-                            self.buf = out;
-                        } else {
-                            self.buf.extend_from_slice(&out);
-                        }
+                        // Usually the whole batch comes in one read: an empty buffer takes
+                        // `out` as is instead of copying it.
+                        self.buf.unsplit(out);
                         self.rows += r.rows;
                     }
                     self.read.offset = r.offset;

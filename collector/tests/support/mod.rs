@@ -59,9 +59,14 @@ pub async fn query_at(url: &str, sql: &str) -> String {
 
 /// Polls `sql` until it returns `want` or 15 s pass; returns the last answer.
 pub async fn wait_for(sql: &str, want: &str) -> String {
+    wait_for_at(&clickhouse_url(), sql, want).await
+}
+
+/// [`wait_for`] on the server at `url`.
+pub async fn wait_for_at(url: &str, sql: &str, want: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let got = query(sql).await;
+        let got = query_at(url, sql).await;
         if got.trim() == want || Instant::now() > deadline {
             return got.trim().to_string();
         }
