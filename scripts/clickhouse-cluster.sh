@@ -37,7 +37,7 @@ start_zookeeper() {
 node_config() { # node number
   local shards="" n
   for n in 1 2; do
-    shards+="<shard><replica><host>127.0.0.1</host><port>$(port $n 1)</port></replica></shard>"
+    shards+="<shard><internal_replication>true</internal_replication><replica><host>127.0.0.1</host><port>$(port $n 1)</port></replica></shard>"
   done
   cat <<XML
 <zookeeper><node><host>127.0.0.1</host><port>$zk_port</port></node></zookeeper>

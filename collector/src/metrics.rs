@@ -73,6 +73,9 @@ pub struct Metrics {
     pub insert_rows: AtomicU64,
     /// Failed insert attempts.
     pub insert_errors: AtomicU64,
+    /// Batches (or their fronts) not sent because ClickHouse already had them (after a
+    /// restart or an insert failure that landed all the same).
+    pub already_landed: AtomicU64,
     /// Bytes of write-ahead log on disk (not yet known to be in ClickHouse).
     pub wal_bytes: AtomicU64,
     /// Write-ahead log segment files on disk.
@@ -118,6 +121,11 @@ impl Metrics {
             "rum_metric_values_dropped_total",
             "Metric values dropped as out of range.",
             self.dropped_metrics.load(Relaxed),
+        );
+        counter(
+            "rum_insert_already_landed_total",
+            "Batches not sent again because ClickHouse already had their rows.",
+            self.already_landed.load(Relaxed),
         );
         counter(
             "rum_insert_batches_total",

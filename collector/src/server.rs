@@ -6,7 +6,7 @@ use crate::enrich::{GeoSource, UaCache};
 use crate::http::rate_limit::{KeyedLimiter, Limiter};
 use crate::http::{self, AppState, SiteRule};
 use crate::metrics::Metrics;
-use crate::sink::{clickhouse as ch, wal, Batcher};
+use crate::sink::{clickhouse as ch, wal, Batcher, Landing};
 use crate::store::migrate;
 use actix_web::dev::Service;
 use actix_web::{web, App, HttpServer};
@@ -67,6 +67,12 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             cfg.wal.dir.display()
         )
     })?;
+    let log = wal::log_id(&cfg.wal.dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read or create the log id in {}: {e}",
+            cfg.wal.dir.display()
+        )
+    })?;
     let signals = Arc::new(crate::signals::Signals::default());
     signals.clone().spawn_refresh(
         client.clone(),
@@ -92,6 +98,13 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         inserter,
         metrics.clone(),
         durable,
+        Landing {
+            log,
+            // On a cluster a batch can land on some shards and not others, so the highest
+            // position says nothing about the rest; retries resend the same bytes instead,
+            // which Replicated tables deduplicate.
+            ask: cfg.clickhouse.cluster.is_empty(),
+        },
     );
     let batcher = tokio::spawn(batcher.run());
 

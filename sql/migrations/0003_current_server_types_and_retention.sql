@@ -1,4 +1,5 @@
 -- min_version: 20.1
+-- shard_key: sipHash64(page_view_id)
 -- On servers that have them: LowCardinality for the repetitive strings analysts group by,
 -- compression codecs for the big columns, and retention (TTL, clickhouse.retention_days).
 -- Debian's 18.16 skips this migration and says so; it is applied after an upgrade.

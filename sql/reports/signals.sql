@@ -2,7 +2,8 @@
 -- per site and page group ('' = all groups), for 1/5/15-minute windows ending now (w minute
 -- buckets including the current one) and the window before (prev = 1): page views
 -- (re-weighted), p50/p75/p95/p99 of TTFB, LCP and INP, page views good on all Core Web
--- Vitals, and the newest minute with data. People only (bots excluded). From the rollup.
+-- Vitals, and the newest minute with data. People only (bots excluded). From the rollup by
+-- page group (0004_page_groups_minute.sql).
 SELECT
     site,
     g AS page_group,
@@ -22,13 +23,13 @@ FROM
         arrayJoin([page_group, '']) AS g,
         w,
         prev,
-        uniqExactMerge(page_views) / sample_rate AS v,
-        uniqExactIfMerge(cwv_good) / sample_rate AS good,
+        countMerge(page_views) / sample_rate AS v,
+        countIfMerge(cwv_good) / sample_rate AS good,
         quantilesTimingMergeState(0.5, 0.75, 0.95, 0.99)(ttfb) AS t,
         quantilesTimingMergeState(0.5, 0.75, 0.95, 0.99)(lcp) AS l,
         quantilesTimingMergeState(0.5, 0.75, 0.95, 0.99)(inp) AS i,
         max(minute) AS newest
-    FROM {db}.page_views_minute
+    FROM {db}.page_groups_minute
     ARRAY JOIN [1, 1, 5, 5, 15, 15] AS w, [0, 1, 0, 1, 0, 1] AS prev
     WHERE is_bot = 0
       AND minute >= toStartOfMinute(now()) - 1800

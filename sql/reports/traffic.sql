@@ -6,8 +6,8 @@ SELECT
     toUInt64(round(sumIf(views / sample_rate, is_bot = 1))) AS bot_page_views
 FROM
 (
-    SELECT minute, is_bot, sample_rate, uniqExactMerge(page_views) AS views
-    FROM {db}.page_views_minute
+    SELECT minute, is_bot, sample_rate, countMerge(page_views) AS views
+    FROM {db}.page_groups_minute
     WHERE {rollup_filter_with_bots}
     GROUP BY minute, is_bot, sample_rate
 )

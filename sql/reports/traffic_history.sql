@@ -6,8 +6,8 @@ SELECT
     round(sum(v), 3) AS page_views
 FROM
 (
-    SELECT site, minute, uniqExactMerge(page_views) / sample_rate AS v
-    FROM {db}.page_views_minute
+    SELECT site, minute, countMerge(page_views) / sample_rate AS v
+    FROM {db}.page_groups_minute
     WHERE is_bot = 0
       AND minute >= toStartOfMinute(now()) - 8 * 86400
       AND minute < toStartOfMinute(now())

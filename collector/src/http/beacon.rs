@@ -5,7 +5,7 @@ use super::{client_ip::client_ip, AppState, SiteRule};
 use crate::enrich::{Enrichment, Geo};
 use crate::refusal::Refusal;
 use crate::row;
-use crate::sink::{AppendError, Chunk};
+use crate::sink::{wal, AppendError, Chunk};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::BytesMut;
@@ -154,7 +154,8 @@ impl Ctx<'_> {
                 .dropped_metrics
                 .fetch_add(v.dropped_metrics as u64, Relaxed);
         }
-        row::encode(self.buf, self.now, b, self.enrichment);
+        let (now, enrichment) = (self.now, self.enrichment);
+        wal::append_row(self.buf, |buf| row::encode(buf, now, b, enrichment));
         Ok(true)
     }
 

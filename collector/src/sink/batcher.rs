@@ -1,6 +1,11 @@
 //! Follows the write-ahead log and inserts its rows into ClickHouse in batches: when enough
 //! rows wait or the oldest is old enough. A failed insert is retried with backoff while the
 //! log keeps growing on disk; segments are deleted only after ClickHouse acknowledged them.
+//!
+//! Exactly once: after a restart (the cursor is saved after each insert, so a crash in
+//! between leaves it behind) and after a failed insert (it may have landed all the same:
+//! a timeout, a lost reply), the batcher asks ClickHouse how far this log's rows landed
+//! before sending anything, and skips what is there.
 
 use crate::config::Batch;
 use crate::metrics::Metrics;
@@ -13,6 +18,15 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
+
+/// Which log the rows come from, and whether to ask ClickHouse how far it landed.
+#[derive(Debug, Clone, Copy)]
+pub struct Landing {
+    /// The log's id (`wal_id`).
+    pub log: u64,
+    /// Ask before sending after a restart or a failure (single server; see `server.rs`).
+    pub ask: bool,
+}
 
 /// The batcher task's state.
 pub struct Batcher {
@@ -31,6 +45,9 @@ pub struct Batcher {
     /// When the log's durable end passed each position (one sample per 100 ms at most),
     /// oldest first: the lag is the age of the oldest row ClickHouse does not have yet.
     durable_at: VecDeque<(Pos, u64)>,
+    landing: Landing,
+    /// ClickHouse may hold rows past `committed`: ask before the next insert.
+    uncertain: bool,
 }
 
 /// Granularity of `durable_at`, milliseconds.
@@ -45,6 +62,7 @@ impl Batcher {
         inserter: RowInserter,
         metrics: Arc<Metrics>,
         durable: watch::Receiver<Pos>,
+        landing: Landing,
     ) -> Batcher {
         let first = wal::segments(&dir)
             .ok()
@@ -68,6 +86,8 @@ impl Batcher {
             rows: 0,
             oldest: None,
             durable_at: VecDeque::new(),
+            landing,
+            uncertain: landing.ask,
         }
     }
 
@@ -83,6 +103,8 @@ impl Batcher {
             if self.rows as usize >= self.cfg.max_rows || aged || (writer_done && caught_up) {
                 self.flush().await;
             }
+            // A flush that skipped rows already in ClickHouse may have moved reading back.
+            let caught_up = caught_up && self.read >= durable;
             if writer_done && caught_up && self.rows == 0 {
                 break;
             }
@@ -127,9 +149,10 @@ impl Batcher {
             // writer has made durable.
             let end = (at.segment == durable.segment).then_some(durable.offset);
             let want = (self.cfg.max_rows - self.rows as usize) as u32;
+            let log = self.landing.log;
             let read = tokio::task::spawn_blocking(move || {
                 let mut out = BytesMut::new();
-                wal::read_records(&dir, at.segment, at.offset, end, want, &mut out)
+                wal::read_records(&dir, log, at.segment, at.offset, end, want, &mut out)
                     .map(|r| (r, out))
             })
             .await;
@@ -186,6 +209,25 @@ impl Batcher {
             let body = self.buf.split().freeze();
             let mut delay = Duration::from_millis(self.cfg.retry_initial_ms.max(1));
             loop {
+                if self.uncertain {
+                    match self.inserter.landed(self.landing.log).await {
+                        Ok(landed) => {
+                            self.uncertain = false;
+                            if self.skip_landed(landed) {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            self.metrics.insert_errors.fetch_add(1, Relaxed);
+                            self.metrics.clickhouse_up.store(false, Relaxed);
+                            tracing::warn!(error = %e, retry_ms = delay.as_millis() as u64, "asking ClickHouse what landed failed");
+                            tokio::time::sleep(delay).await;
+                            delay = (delay * 2)
+                                .min(Duration::from_millis(self.cfg.retry_max_ms.max(1)));
+                            continue;
+                        }
+                    }
+                }
                 let started = Instant::now();
                 match self.inserter.insert(body.clone()).await {
                     Ok(()) => {
@@ -203,6 +245,7 @@ impl Batcher {
                         break;
                     }
                     Err(e) => {
+                        self.uncertain = self.landing.ask;
                         self.metrics.insert_errors.fetch_add(1, Relaxed);
                         self.metrics.clickhouse_up.store(false, Relaxed);
                         tracing::warn!(error = %e, rows = self.rows, retry_ms = delay.as_millis() as u64, "insert failed");
@@ -215,6 +258,41 @@ impl Batcher {
         }
         self.rows = 0;
         self.oldest = None;
+        self.commit();
+    }
+
+    /// Acts on ClickHouse's answer to "how far did this log land" for the batch in hand;
+    /// `true` when the batch must not be sent as it is: reading resumes where ClickHouse's
+    /// rows end (past this batch, or inside it when the batch before a restart was smaller).
+    fn skip_landed(&mut self, landed: u64) -> bool {
+        if landed <= wal::marker(self.committed) {
+            return false;
+        }
+        let to = wal::unmarker(landed);
+        let durable = *self.durable.borrow();
+        if to > durable {
+            tracing::warn!(
+                segment = to.segment,
+                offset = to.offset,
+                "ClickHouse holds rows of this log past its end (a copied log_id file?); inserting"
+            );
+            return false;
+        }
+        tracing::info!(
+            segment = to.segment,
+            offset = to.offset,
+            "rows already in ClickHouse not sent again"
+        );
+        self.metrics.already_landed.fetch_add(1, Relaxed);
+        self.read = to;
+        self.rows = 0;
+        self.oldest = None;
+        self.commit();
+        true
+    }
+
+    /// Moves the committed cursor to what has been read.
+    fn commit(&mut self) {
         if self.read != self.committed {
             self.committed = self.read;
             self.release();

@@ -1,7 +1,9 @@
-//! Inserts pre-encoded RowBinary rows into the `page_views` table.
+//! Inserts pre-encoded RowBinary rows into the `page_views` table, and asks which rows of a
+//! write-ahead log already landed.
 
 use crate::config::ClickHouse as ChConfig;
 use crate::row::COLUMNS;
+use crate::sink::wal::MARKER_COLUMNS;
 use bytes::Bytes;
 
 /// Builds a `clickhouse` client from the configuration. Validation is off because it needs
@@ -25,13 +27,32 @@ pub fn client(cfg: &ChConfig) -> clickhouse::Client {
 pub struct RowInserter {
     client: clickhouse::Client,
     sql: String,
+    progress_sql: String,
 }
 
 impl RowInserter {
     /// An inserter into `{database}.page_views`.
     pub fn new(client: clickhouse::Client, database: &str) -> RowInserter {
-        let sql = format!("INSERT INTO {database}.page_views ({COLUMNS}) FORMAT RowBinary");
-        RowInserter { client, sql }
+        let sql = format!(
+            "INSERT INTO {database}.page_views ({COLUMNS}, {MARKER_COLUMNS}) FORMAT RowBinary"
+        );
+        let progress_sql =
+            format!("SELECT maxMerge(pos) FROM {database}.wal_progress WHERE wal_id = ?");
+        RowInserter {
+            client,
+            sql,
+            progress_sql,
+        }
+    }
+
+    /// The highest `wal_pos` of log `log` in ClickHouse (0: none): every row of that log up
+    /// to this position landed, none after it.
+    pub async fn landed(&self, log: u64) -> Result<u64, clickhouse::error::Error> {
+        self.client
+            .query(&self.progress_sql)
+            .bind(log)
+            .fetch_one::<u64>()
+            .await
     }
 
     /// Sends one batch; `Ok` only once ClickHouse acknowledged it.

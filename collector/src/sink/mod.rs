@@ -5,5 +5,5 @@ pub mod batcher;
 pub mod clickhouse;
 pub mod wal;
 
-pub use batcher::Batcher;
+pub use batcher::{Batcher, Landing};
 pub use wal::{AppendError, Chunk, Wal};

@@ -6,10 +6,16 @@
 //! that end, inserts them, and deletes segments once ClickHouse acknowledged all their rows.
 //! Each start writes to a new segment, so a torn tail from a crash is never appended to; the
 //! reader stops a segment at its first invalid record.
+//!
+//! Every record holds one row, and the row ends with the columns `wal_id, wal_pos` (zeros in
+//! the file). The reader fills them in: the log's id and the position right after the record.
+//! ClickHouse keeps the highest position per log (`wal_progress`), which tells a batcher after
+//! a crash or an ambiguous insert failure exactly which rows already landed, so none is
+//! inserted twice and the rollups can count rows instead of distinct page views.
 
 use crate::config::Wal as WalConfig;
 use crate::metrics::Metrics;
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -18,13 +24,20 @@ use std::sync::Arc;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// Encoded RowBinary rows from one request.
+/// Framed records from one request, one row each (see [`append_row`]).
 pub struct Chunk {
     /// How many rows `bytes` holds.
     pub rows: u32,
-    /// The rows, back to back.
+    /// The records, back to back.
     pub bytes: Bytes,
 }
+
+/// The columns the log appends to every row, in encoding order.
+pub const MARKER_COLUMNS: &str = "wal_id, wal_pos";
+/// Bytes of the marker at the end of each record's row: `wal_id` and `wal_pos`, both UInt64.
+const MARKER: usize = 16;
+/// Bits of `wal_pos` that hold the offset within a segment (segments stay far below 1 TiB).
+const OFFSET_BITS: u32 = 40;
 
 /// A place in the log: segment id and byte offset within it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,7 +198,7 @@ impl Writer {
             }
             buf.clear();
             for a in &group {
-                encode_record(&mut buf, a.chunk.rows, &a.chunk.bytes);
+                buf.extend_from_slice(&a.chunk.bytes);
             }
             let result = self.write(&buf).map_err(|e| {
                 tracing::error!(error = %e, dir = %self.dir.display(), "write-ahead log write failed");
@@ -241,12 +254,62 @@ impl Writer {
     }
 }
 
-/// Appends one record to `buf`.
-pub fn encode_record(buf: &mut Vec<u8>, rows: u32, payload: &[u8]) {
-    buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    buf.extend_from_slice(&rows.to_le_bytes());
-    buf.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-    buf.extend_from_slice(payload);
+/// Appends one framed record to `buf` holding the row that `encode` writes, followed by the
+/// marker columns (filled in when the record is read). Framing in the request handler keeps
+/// the CRC off the single writer thread.
+pub fn append_row(buf: &mut BytesMut, encode: impl FnOnce(&mut BytesMut)) {
+    let start = buf.len();
+    buf.put_bytes(0, HEADER);
+    encode(buf);
+    buf.put_bytes(0, MARKER);
+    let payload = &buf[start + HEADER..];
+    let (len, crc) = (payload.len() as u32, crc32fast::hash(payload));
+    let header = &mut buf[start..start + HEADER];
+    header[0..4].copy_from_slice(&len.to_le_bytes());
+    header[4..8].copy_from_slice(&1u32.to_le_bytes());
+    header[8..12].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// The `wal_pos` of a place in the log: comparable across segments.
+pub fn marker(pos: Pos) -> u64 {
+    pos.segment << OFFSET_BITS | pos.offset
+}
+
+/// The place in the log that `wal_pos` value `m` names.
+pub fn unmarker(m: u64) -> Pos {
+    Pos {
+        segment: m >> OFFSET_BITS,
+        offset: m & ((1 << OFFSET_BITS) - 1),
+    }
+}
+
+/// This log's id (the `wal_id` column), created on first use: a random non-zero number, so
+/// the collectors of a fleet (each with its own log) never share one.
+pub fn log_id(dir: &Path) -> io::Result<u64> {
+    let path = dir.join("log_id");
+    if let Some(id) = fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .filter(|&id| id != 0)
+    {
+        return Ok(id);
+    }
+    // std's per-process random hash keys, mixed with the time: no crate needed for one number.
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    let id = h.finish().max(1);
+    let tmp = dir.join("log_id.tmp");
+    fs::write(&tmp, format!("{id}\n"))?;
+    File::open(&tmp)?.sync_all()?;
+    fs::rename(tmp, &path)?;
+    File::open(dir)?.sync_all()?;
+    Ok(id)
 }
 
 /// What [`read_records`] found.
@@ -260,11 +323,13 @@ pub struct ReadOutcome {
     pub exhausted: bool,
 }
 
-/// Reads whole, valid records of segment `id` from `offset` into `out`, up to byte `end`
-/// (`None`: the end of the file) or until `max_rows` rows were read. Stops at the first
-/// invalid record, which can only be a torn tail from a crash.
+/// Reads the rows of whole, valid records of segment `id` from `offset` into `out`, with
+/// their marker columns filled in (`log`: this log's id), up to byte `end` (`None`: the end
+/// of the file) or until `max_rows` rows were read. Stops at the first invalid record, which
+/// can only be a torn tail from a crash.
 pub fn read_records(
     dir: &Path,
+    log: u64,
     id: u64,
     offset: u64,
     end: Option<u64>,
@@ -296,7 +361,8 @@ pub fn read_records(
         let len = u32::from_le_bytes(header[0..4].try_into().unwrap()) as usize;
         let rows = u32::from_le_bytes(header[4..8].try_into().unwrap());
         let crc = u32::from_le_bytes(header[8..12].try_into().unwrap());
-        if len > MAX_RECORD {
+        // One row per record since the marker columns exist; anything else is not ours.
+        if !(MARKER..=MAX_RECORD).contains(&len) || rows != 1 {
             r.exhausted = true;
             break;
         }
@@ -309,6 +375,15 @@ pub fn read_records(
         }
         r.rows += rows;
         r.offset += (HEADER + len) as u64;
+        let at = start + len - MARKER;
+        out[at..at + 8].copy_from_slice(&log.to_le_bytes());
+        out[at + 8..at + MARKER].copy_from_slice(
+            &marker(Pos {
+                segment: id,
+                offset: r.offset,
+            })
+            .to_le_bytes(),
+        );
     }
     Ok(r)
 }
@@ -350,42 +425,92 @@ mod tests {
         d
     }
 
+    /// Framed records of `rows`, as request handlers build them.
+    fn records(rows: &[&[u8]]) -> BytesMut {
+        let mut buf = BytesMut::new();
+        for row in rows {
+            append_row(&mut buf, |b| b.put_slice(row));
+        }
+        buf
+    }
+
+    /// `row` followed by its filled-in marker columns.
+    fn marked(row: &[u8], log: u64, segment: u64, end: u64) -> Vec<u8> {
+        let mut v = row.to_vec();
+        v.extend_from_slice(&log.to_le_bytes());
+        v.extend_from_slice(
+            &marker(Pos {
+                segment,
+                offset: end,
+            })
+            .to_le_bytes(),
+        );
+        v
+    }
+
     #[test]
-    fn reads_back_records_and_stops_at_a_torn_tail() {
+    fn reads_back_rows_with_their_markers_and_stops_at_a_torn_tail() {
         let dir = temp_dir("torn");
-        let mut buf = Vec::new();
-        encode_record(&mut buf, 2, b"first-two-rows");
-        encode_record(&mut buf, 1, b"third");
+        let mut buf = records(&[b"first", b"second", b"third"]);
         let whole = buf.len() as u64;
-        encode_record(&mut buf, 1, b"torn-record");
+        let first_end = (HEADER + 5 + MARKER) as u64;
+        let second_end = first_end + (HEADER + 6 + MARKER) as u64;
+        buf.extend_from_slice(&records(&[b"torn-record"]));
         buf.truncate(buf.len() - 3); // crash in the middle of the last write
         fs::write(segment_path(&dir, 7), &buf).unwrap();
 
         let mut out = BytesMut::new();
-        let r = read_records(&dir, 7, 0, None, 100, &mut out).unwrap();
+        let r = read_records(&dir, 42, 7, 0, None, 100, &mut out).unwrap();
         assert_eq!((r.rows, r.offset, r.exhausted), (3, whole, true));
-        assert_eq!(&out[..], b"first-two-rowsthird");
+        let mut want = marked(b"first", 42, 7, first_end);
+        want.extend(marked(b"second", 42, 7, second_end));
+        want.extend(marked(b"third", 42, 7, whole));
+        assert_eq!(&out[..], &want[..]);
 
         // Bounded by rows: resumes where it stopped.
         let mut out = BytesMut::new();
-        let r = read_records(&dir, 7, 0, None, 2, &mut out).unwrap();
-        assert_eq!((r.rows, &out[..]), (2, &b"first-two-rows"[..]));
+        let r = read_records(&dir, 42, 7, 0, None, 2, &mut out).unwrap();
+        assert_eq!((r.rows, r.offset), (2, second_end));
         let mut out = BytesMut::new();
-        let r2 = read_records(&dir, 7, r.offset, None, 2, &mut out).unwrap();
-        assert_eq!((r2.rows, &out[..]), (1, &b"third"[..]));
+        let r2 = read_records(&dir, 42, 7, r.offset, None, 2, &mut out).unwrap();
+        assert_eq!(
+            (r2.rows, &out[..]),
+            (1, &marked(b"third", 42, 7, whole)[..])
+        );
+    }
+
+    #[test]
+    fn markers_order_positions_across_segments() {
+        let a = Pos {
+            segment: 3,
+            offset: (1 << 30) + 5,
+        };
+        let b = Pos {
+            segment: 4,
+            offset: 0,
+        };
+        assert!(marker(a) < marker(b));
+        assert_eq!((unmarker(marker(a)), unmarker(marker(b))), (a, b));
     }
 
     #[test]
     fn a_corrupted_record_is_not_returned() {
         let dir = temp_dir("crc");
-        let mut buf = Vec::new();
-        encode_record(&mut buf, 1, b"payload");
+        let mut buf = records(&[b"payload"]);
         let last = buf.len() - 1;
         buf[last] ^= 0xff;
         fs::write(segment_path(&dir, 1), &buf).unwrap();
         let mut out = BytesMut::new();
-        let r = read_records(&dir, 1, 0, None, 100, &mut out).unwrap();
+        let r = read_records(&dir, 1, 1, 0, None, 100, &mut out).unwrap();
         assert_eq!((r.rows, out.len()), (0, 0));
+    }
+
+    #[test]
+    fn the_log_id_is_created_once() {
+        let dir = temp_dir("id");
+        let id = log_id(&dir).unwrap();
+        assert_ne!(id, 0);
+        assert_eq!(log_id(&dir).unwrap(), id);
     }
 
     #[test]

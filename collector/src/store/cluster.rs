@@ -74,18 +74,26 @@ impl Cluster<'_> {
                 "ALTER TABLE {}.{table}{LOCAL} ON CLUSTER {} {body}",
                 self.db, self.name
             );
-            // A Distributed table holds no data: only column changes apply to it.
             if body.contains("MODIFY TTL") {
-                Ok(vec![local])
-            } else {
-                Ok(vec![
-                    local,
-                    format!(
-                        "ALTER TABLE {}.{table} ON CLUSTER {} {body}",
-                        self.db, self.name
-                    ),
-                ])
+                return Ok(vec![local]);
             }
+            // Column changes must reach the Distributed table too. It holds no data, so it is
+            // re-created from the local table: ClickHouse refuses ALTER ... ON CLUSTER on a
+            // Distributed table when shards replicate internally, which replicated tables need.
+            let key = shard_key.ok_or_else(|| {
+                format!(
+                    "ALTER TABLE {table} changes columns: with --cluster its Distributed table is \
+                     re-created, so the file needs a `-- shard_key:` header"
+                )
+            })?;
+            Ok(vec![
+                local,
+                format!(
+                    "DROP TABLE IF EXISTS {}.{table} ON CLUSTER {}",
+                    self.db, self.name
+                ),
+                self.distributed(table, key),
+            ])
         } else {
             Err(format!(
                 "statement not supported with --cluster (expected CREATE TABLE IF NOT EXISTS, \
@@ -218,20 +226,20 @@ mod tests {
     }
 
     #[test]
-    fn alters_reach_local_tables_and_column_changes_the_distributed_one() {
-        let cols = C
-            .rewrite(
-                "ALTER TABLE rum.t MODIFY COLUMN a LowCardinality(String)",
-                None,
-            )
-            .unwrap();
+    fn alters_reach_local_tables_and_column_changes_recreate_the_distributed_one() {
+        let alter = "ALTER TABLE rum.t MODIFY COLUMN a LowCardinality(String)";
+        let cols = C.rewrite(alter, Some("sipHash64(a)")).unwrap();
         assert_eq!(
             cols,
             [
                 "ALTER TABLE rum.t_local ON CLUSTER shop MODIFY COLUMN a LowCardinality(String)",
-                "ALTER TABLE rum.t ON CLUSTER shop MODIFY COLUMN a LowCardinality(String)",
+                "DROP TABLE IF EXISTS rum.t ON CLUSTER shop",
+                "CREATE TABLE IF NOT EXISTS rum.t ON CLUSTER shop AS rum.t_local \
+                 ENGINE = Distributed(shop, rum, t_local, sipHash64(a))",
             ]
         );
+        // Without the key the Distributed table could not be re-created as it was.
+        assert!(C.rewrite(alter, None).is_err());
         let ttl = C
             .rewrite("ALTER TABLE rum.t MODIFY TTL d + INTERVAL 3 DAY", None)
             .unwrap();
