@@ -60,6 +60,11 @@ time_query() { # name, sql
 sql_of() { RUM__CLICKHOUSE__DATABASE=$db "$bin"/collector report "$@" --print-sql; }
 time_query "floor: \`SELECT 1\` over HTTP" "SELECT 1"
 time_query "rollup, last hour: p75 TTFB/LCP per minute (\`report timeseries --since 1h\`)" "$(sql_of timeseries --since 1h)"
+time_query "rollup by device and country, last hour: page views and p75 LCP (\`page_views_minute\`)" \
+  "SELECT device_class, country_code, countMerge(page_views) AS views,
+     quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(lcp)[2] AS lcp_p75
+   FROM $db.page_views_minute WHERE minute >= now() - 3600
+   GROUP BY device_class, country_code ORDER BY views DESC"
 time_query "raw, one day: p50-p99 per page group (\`report percentiles --since 1d\`)" "$(sql_of percentiles --since 1d)"
 time_query "signals refresh (\`report signals\`)" "$(sql_of signals)"
 time_query "forecast input, 8 days per minute (\`report traffic_history\`)" "$(sql_of traffic_history)"

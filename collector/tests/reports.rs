@@ -125,6 +125,15 @@ async fn migrations_and_every_report_run_and_count_each_page_view_once() {
         .map(|r| r["page_views"].as_f64().unwrap())
         .sum();
     assert_eq!(views, raw[2], "rollup page views equal raw");
+    let by_device = query(&format!(
+        "SELECT countMerge(page_views) FROM {db}.page_views_minute WHERE site = 'known'"
+    ))
+    .await;
+    assert_eq!(
+        by_device.trim().parse::<f64>().unwrap(),
+        raw[2],
+        "the rollup by device and country counts the same page views"
+    );
     if rolled.len() == 1 {
         // All in one minute: the merged state is the same distribution as the raw rows.
         assert_eq!(rolled[0]["ttfb_p75"].as_f64().unwrap(), raw[0]);

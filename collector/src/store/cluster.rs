@@ -4,7 +4,7 @@
 //! use unchanged. All DDL runs `ON CLUSTER`, so ClickHouse needs ZooKeeper (or Keeper) and
 //! the macros `{shard}` and `{replica}` (`{replica}` unique per server).
 //!
-//! The migration files stay single-server SQL; this module rewrites the three statement
+//! The migration files stay single-server SQL; this module rewrites the four statement
 //! forms they use and refuses anything else, so a new form cannot silently run unclustered.
 
 /// Suffix of the per-server tables.
@@ -94,10 +94,22 @@ impl Cluster<'_> {
                 ),
                 self.distributed(table, key),
             ])
+        } else if let Some(rest) = s.strip_prefix("DROP TABLE IF EXISTS ") {
+            let (table, _) = self.split_name(rest)?;
+            Ok(vec![
+                format!(
+                    "DROP TABLE IF EXISTS {}.{table} ON CLUSTER {}",
+                    self.db, self.name
+                ),
+                format!(
+                    "DROP TABLE IF EXISTS {}.{table}{LOCAL} ON CLUSTER {}",
+                    self.db, self.name
+                ),
+            ])
         } else {
             Err(format!(
                 "statement not supported with --cluster (expected CREATE TABLE IF NOT EXISTS, \
-                 CREATE MATERIALIZED VIEW IF NOT EXISTS or ALTER TABLE): {}",
+                 CREATE MATERIALIZED VIEW IF NOT EXISTS, ALTER TABLE or DROP TABLE IF EXISTS): {}",
                 s.lines().next().unwrap_or_default()
             ))
         }
@@ -246,6 +258,17 @@ mod tests {
         assert_eq!(
             ttl,
             ["ALTER TABLE rum.t_local ON CLUSTER shop MODIFY TTL d + INTERVAL 3 DAY"]
+        );
+    }
+
+    #[test]
+    fn a_drop_removes_both_tables() {
+        assert_eq!(
+            C.rewrite("DROP TABLE IF EXISTS rum.v", None).unwrap(),
+            [
+                "DROP TABLE IF EXISTS rum.v ON CLUSTER shop",
+                "DROP TABLE IF EXISTS rum.v_local ON CLUSTER shop",
+            ]
         );
     }
 
