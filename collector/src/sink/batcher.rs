@@ -218,12 +218,8 @@ impl Batcher {
                             }
                         }
                         Err(e) => {
-                            self.metrics.insert_errors.fetch_add(1, Relaxed);
-                            self.metrics.clickhouse_up.store(false, Relaxed);
                             tracing::warn!(error = %e, retry_ms = delay.as_millis() as u64, "asking ClickHouse what landed failed");
-                            tokio::time::sleep(delay).await;
-                            delay = (delay * 2)
-                                .min(Duration::from_millis(self.cfg.retry_max_ms.max(1)));
+                            self.back_off(&mut delay).await;
                             continue;
                         }
                     }
@@ -246,12 +242,8 @@ impl Batcher {
                     }
                     Err(e) => {
                         self.uncertain = self.landing.ask;
-                        self.metrics.insert_errors.fetch_add(1, Relaxed);
-                        self.metrics.clickhouse_up.store(false, Relaxed);
                         tracing::warn!(error = %e, rows = self.rows, retry_ms = delay.as_millis() as u64, "insert failed");
-                        tokio::time::sleep(delay).await;
-                        delay =
-                            (delay * 2).min(Duration::from_millis(self.cfg.retry_max_ms.max(1)));
+                        self.back_off(&mut delay).await;
                     }
                 }
             }
@@ -259,6 +251,15 @@ impl Batcher {
         self.rows = 0;
         self.oldest = None;
         self.commit();
+    }
+
+    /// After a failed request to ClickHouse: counts it, waits `delay`, and doubles it up to
+    /// `batch.retry_max_ms`.
+    async fn back_off(&self, delay: &mut Duration) {
+        self.metrics.insert_errors.fetch_add(1, Relaxed);
+        self.metrics.clickhouse_up.store(false, Relaxed);
+        tokio::time::sleep(*delay).await;
+        *delay = (*delay * 2).min(Duration::from_millis(self.cfg.retry_max_ms.max(1)));
     }
 
     /// Acts on ClickHouse's answer to "how far did this log land" for the batch in hand;
