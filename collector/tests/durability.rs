@@ -192,17 +192,9 @@ async fn rows_that_landed_are_not_inserted_again_after_a_restart() {
     assert_all_landed_once(&db, &acked, "before", 50).await;
     let (code, _) = c.terminate();
     assert_eq!(code, Some(0));
-    let first_segment = std::fs::read_dir(&setup.wal)
+    let first_segment = *rum_collector::sink::wal::segments(&setup.wal)
         .unwrap()
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .to_str()?
-                .strip_suffix(".wal")?
-                .parse::<u64>()
-                .ok()
-        })
-        .min()
+        .first()
         .expect("the log kept its current segment");
     std::fs::write(setup.wal.join("cursor"), format!("{first_segment} 0\n")).unwrap();
 

@@ -214,7 +214,7 @@ impl Batcher {
                         Ok(landed) => {
                             self.uncertain = false;
                             if self.skip_landed(landed) {
-                                return;
+                                break;
                             }
                         }
                         Err(e) => {
@@ -264,7 +264,8 @@ impl Batcher {
 
     /// Acts on ClickHouse's answer to "how far did this log land" for the batch in hand;
     /// `true` when the batch must not be sent as it is: reading resumes where ClickHouse's
-    /// rows end (past this batch, or inside it when the batch before a restart was smaller).
+    /// rows end (past this batch, or inside it when the batch before a restart was smaller),
+    /// and the caller commits there as after an insert.
     fn skip_landed(&mut self, landed: u64) -> bool {
         if landed <= wal::marker(self.committed) {
             return false;
@@ -286,9 +287,6 @@ impl Batcher {
         );
         self.metrics.already_landed.fetch_add(1, Relaxed);
         self.read = to;
-        self.rows = 0;
-        self.oldest = None;
-        self.commit();
         true
     }
 

@@ -86,25 +86,12 @@ impl Cluster<'_> {
                      re-created, so the file needs a `-- shard_key:` header"
                 )
             })?;
-            Ok(vec![
-                local,
-                format!(
-                    "DROP TABLE IF EXISTS {}.{table} ON CLUSTER {}",
-                    self.db, self.name
-                ),
-                self.distributed(table, key),
-            ])
+            Ok(vec![local, self.drop(table), self.distributed(table, key)])
         } else if let Some(rest) = s.strip_prefix("DROP TABLE IF EXISTS ") {
             let (table, _) = self.split_name(rest)?;
             Ok(vec![
-                format!(
-                    "DROP TABLE IF EXISTS {}.{table} ON CLUSTER {}",
-                    self.db, self.name
-                ),
-                format!(
-                    "DROP TABLE IF EXISTS {}.{table}{LOCAL} ON CLUSTER {}",
-                    self.db, self.name
-                ),
+                self.drop(table),
+                self.drop(&format!("{table}{LOCAL}")),
             ])
         } else {
             Err(format!(
@@ -113,6 +100,13 @@ impl Cluster<'_> {
                 s.lines().next().unwrap_or_default()
             ))
         }
+    }
+
+    fn drop(&self, table: &str) -> String {
+        format!(
+            "DROP TABLE IF EXISTS {}.{table} ON CLUSTER {}",
+            self.db, self.name
+        )
     }
 
     fn distributed(&self, table: &str, shard_key: &str) -> String {
