@@ -25,10 +25,11 @@ agent/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
 node agent/build/glue.mjs "$work/rum_agent.js" "$work/names.json" \
   "$work/rum_agent_bg.opt.wasm" >"$work/glue.js"
 
+# The browser layer (helpers, then one file per metric), the glue, then the loader, which
+# reads `wasm_bindgen` from the glue.
 {
   printf '(function () {\n'
-  cat "$work/glue.js"
-  cat agent/js/rum.js
+  cat agent/js/lib/*.js agent/js/metrics/*.js "$work/glue.js" agent/js/rum.js
   printf '})();\n'
 } >"$work/rum.full.js"
 # Minified like any script a merchant's page loads; property names are kept (the glue and

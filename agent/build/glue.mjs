@@ -4,10 +4,6 @@
 //   names are one or two letters; they are renamed here to match. The glue otherwise carries
 //   ~90 names like `__wbg_startTime_05135e07deccf78f` twice (in the wasm and in the JS),
 //   random hex that gzip cannot compress.
-// - Every callback the agent hands the browser (observers, listeners, animation frames) runs
-//   through the glue's closure wrapper; a failure in it (a page whose APIs throw, a trap) is
-//   contained there instead of reaching the merchant's console. `start` and commands are
-//   already inside the loader's catch.
 //
 //   node agent/build/glue.mjs GLUE.js MAPPING.json MINIFIED.wasm > OUT.js
 import { readFileSync } from "node:fs";
@@ -36,9 +32,4 @@ for (const [from, to] of mapping.exports) {
   const pattern = new RegExp(`\\bwasm\\.${escape(from)}\\b`, "g");
   if (pattern.test(glue)) rename(pattern, `wasm[${JSON.stringify(to)}]`);
 }
-// The closure wrapper: `try { return f(a, state.b, ...args); } finally { ... }`.
-rename(
-  /(try \{\s*return f\(a, state\.b, \.\.\.args\);\s*\})(\s*finally)/g,
-  "$1 catch (e) { /* contained: the agent must never throw into the page */ }$2",
-);
 process.stdout.write(glue);

@@ -1,43 +1,94 @@
-/* RUM agent loader. The build wraps this file and wasm-bindgen's glue (which defines
- * `wasm_bindgen`) in one closure, so nothing leaks into the merchant's page.
+/* RUM agent loader. The build wraps the browser layer (lib/, metrics/), wasm-bindgen's glue
+ * (which defines `wasm_bindgen`) and this file in one closure, so nothing leaks into the
+ * merchant's page.
  *
  *   <script async src="https://rum.example.com/rum.js" data-site="KEY"
  *           data-page-group="product" data-sample="0.5"
  *           data-endpoint="https://rum.example.com/v1/beacon"></script>
  *   <script>window.rum = window.rum || []; rum.push(["dim", "ab_test", "B"]);</script>
  */
-var script = document.currentScript;
+var w = wasm_bindgen, script = document.currentScript;
+
+/* A random page-view id: 128 bits as hex. Not stored anywhere: no cookies, no fingerprint. */
+function pageViewId() {
+  var bytes = new Uint8Array(16);
+  try {
+    crypto.getRandomValues(bytes);
+  } catch (e) {
+    for (var i = 0; i < 16; i++) bytes[i] = Math.random() * 256;
+  }
+  return [].map.call(bytes, function (b) {
+    return (b | 256).toString(16).slice(1);
+  }).join("");
+}
+
+/* A command from the page's queue: ['group', name] or ['dim', key, value]; at most 5
+ * dimensions, keys of [A-Za-z0-9_-], sizes cut to the collector's limits. */
+function command(view, c) {
+  var dims = view.dims, key = String(c[1]).replace(/[^\w-]/g, "").slice(0, 32);
+  if (c[0] == "group") view.group = cut(c[1], 64);
+  if (c[0] == "dim" && key && (key in dims || Object.keys(dims).length < 5)) dims[key] = cut(c[2] == null ? "" : c[2], 128);
+}
+
+function start(data, src, sample) {
+  var endpoint = data.endpoint || src.origin + "/v1/beacon", view = {
+    site: data.site,
+    group: cut(data.pageGroup || "", 64),
+    sample: Math.min(sample, 1),
+    url: cut(location.origin + location.pathname, 2048),
+    id: pageViewId(),
+    nav: navigationType(),
+    dims: Object.create(null),
+  };
+  w.start(firstHiddenTime(), observeCls());
+  readNavigation();
+  observeFcp();
+  observeLcp();
+  observeInp();
+  onHidden(function (at) {
+    w.hidden(at);
+    finishLcp();
+    timeLcpResource();
+    readNavigation();
+    takeRecords(clsObserver, onShifts);
+    takeRecords(inpObserver, onEvents);
+    // 0 when nothing changed since the last beacon.
+    var seq = w.flush(interactionCount());
+    if (seq) send(endpoint, beacon(view, seq));
+  });
+  onRestore(function (at) {
+    view.id = pageViewId();
+    view.nav = "back_forward_cache";
+    resetLcp();
+    resetCls();
+    resetInp();
+    w.restore(isHidden(), interactionCount());
+    doubleRaf(function () {
+      w.restored_paint(performance.now() - at);
+    });
+  });
+  // The page's command queue: `window.rum = window.rum || []; rum.push(['dim', k, v])`
+  // works before and after the agent loads.
+  var queue = (self.rum = self.rum || []), run = safe(function (c) {
+    command(view, c);
+  });
+  queue.forEach(run);
+  queue.push = function () {
+    [].forEach.call(arguments, run);
+    return 0;
+  };
+  // Lets people (and tests) see that the agent runs, without any global variable.
+  script.setAttribute("data-rum-state", "running");
+}
+
 if (script && self.WebAssembly && self.PerformanceObserver && self.fetch) {
-  var data = script.dataset;
-  var src = new URL(script.src, location.href);
-  var sample = data.sample ? +data.sample : 1;
+  var data = script.dataset, src = new URL(script.src, location.href), sample = data.sample ? +data.sample : 1;
   // Sampling is decided before the wasm is fetched: unsampled shoppers pay for nothing more.
-  if (sample > 0 && Math.random() < sample) {
-    wasm_bindgen({ module_or_path: new URL("rum_agent_bg.wasm", src) })
+  if (data.site && sample > 0 && Math.random() < sample)
+    w({ module_or_path: new URL("rum_agent_bg.wasm", src) })
       .then(function () {
-        wasm_bindgen.start(
-          data.site || "",
-          data.endpoint || src.origin + "/v1/beacon",
-          Math.min(sample, 1),
-          data.pageGroup || ""
-        );
-        // The page's command queue: `window.rum = window.rum || []; rum.push(['dim', k, v])`
-        // works before and after the agent loads.
-        var queue = (self.rum = self.rum || []);
-        var run = function (c) {
-          try {
-            if (c && c.length) wasm_bindgen.command(String(c[0]), String(c[1] == null ? "" : c[1]), String(c[2] == null ? "" : c[2]));
-          } catch (e) {}
-        };
-        for (var i = 0; i < queue.length; i++) run(queue[i]);
-        queue.push = function () {
-          for (var j = 0; j < arguments.length; j++) run(arguments[j]);
-          return 0;
-        };
-        // Lets people (and tests) see that the agent runs, without any global variable.
-        script.setAttribute("data-rum-state", "running");
+        start(data, src, sample);
       })
       // A failed agent must never surface as an error on the merchant's page.
       .catch(function () {});
-  }
 }

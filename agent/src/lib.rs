@@ -1,76 +1,58 @@
-//! The browser agent. The loader (`agent/js/rum.js`) reads the script tag and calls
-//! [`start`]; from then on the agent observes the page's timings and sends one beacon per
-//! page view when the page is hidden (plus an update if numbers change afterwards, e.g. CLS
-//! or INP after the shopper came back to the tab).
+//! The browser agent's rules. The browser layer (`agent/js/`: observers, listeners,
+//! selectors, the beacon and its sending) hands this module numbers through the exports
+//! below; the wasm decides what they mean as web-vitals v5 defines it (which entries count,
+//! CLS session windows, the INP estimate and its interaction, LCP sub-parts, navigation
+//! phases, bfcache restores, when a beacon or an update is due). Numbers only, both ways:
+//! no browser API is called from the wasm and no string crosses, which keeps wasm-bindgen's
+//! glue, string codecs and closures out of the download and off the main thread.
 //!
-//! On wasm32 the crate is `no_std`: std's panic and formatting machinery, its allocator and
-//! its thread-locals were two thirds of the shipped wasm. Panics trap without a message,
-//! allocation uses a small free list.
+//! On wasm32 the crate is `no_std` and allocates nothing: std's panic and formatting
+//! machinery, its allocator and its thread-locals would be most of the wasm. Panics trap
+//! without a message.
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
-extern crate alloc;
+/// The agent allocates nothing, but wasm-bindgen's runtime links `alloc` all the same. An
+/// allocation would be a bug: it fails, and the caller traps.
+#[cfg(target_arch = "wasm32")]
+struct NoAllocation;
+
+// SAFETY: never hands out memory, so there is nothing to get wrong.
+#[cfg(target_arch = "wasm32")]
+unsafe impl core::alloc::GlobalAlloc for NoAllocation {
+    unsafe fn alloc(&self, _: core::alloc::Layout) -> *mut u8 {
+        core::ptr::null_mut()
+    }
+
+    unsafe fn dealloc(&self, _: *mut u8, _: core::alloc::Layout) {}
+}
 
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-// SAFETY: wasm32 without atomics runs one thread (see `state`).
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+static ALLOCATOR: NoAllocation = NoAllocation;
 
-/// A panic is a bug: stop this call without formatting anything. The loader's catch (`start`,
-/// commands) and the glue's closure wrapper (callbacks, `agent/build/glue.mjs`) keep the trap
-/// off the merchant's console. Our code avoids panicking paths anyway (`state::Quiet` instead
-/// of `RefCell::borrow`, `get` instead of indexing): their messages would cost kilobytes.
+/// A panic is a bug: stop this call without formatting anything. The browser layer calls
+/// every export inside a catch, so the trap never reaches the merchant's console. Our code
+/// avoids panicking paths anyway (`state::Quiet` instead of `RefCell::borrow`, `get` instead of
+/// indexing): their messages would cost kilobytes.
 #[cfg(target_arch = "wasm32")]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-/// What std's prelude would bring, for the `no_std` build.
-mod prelude {
-    pub use alloc::boxed::Box;
-    pub use alloc::string::{String, ToString};
-    pub use alloc::vec::Vec;
-}
-
-mod bfcache;
-mod browser;
+pub mod agent;
 pub mod interactions;
 pub mod layout_shifts;
-mod metrics;
+pub mod metrics;
 pub mod page_view;
-mod payload;
-mod selector;
 mod state;
-mod transport;
-mod url;
-mod visibility;
 
 use crate::state::Quiet;
+use agent::Agent;
 use core::cell::RefCell;
-use page_view::{Field, PageView, Text};
-use prelude::*;
+use metrics::inp::EventEntry;
+use metrics::navigation::NavigationTiming;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-
-/// Settings from the script tag.
-pub struct Config {
-    /// Site key (`data-site`).
-    pub site: String,
-    /// Beacon URL (`data-endpoint`, else `/v1/beacon` on the script's origin).
-    pub endpoint: String,
-    /// Sample rate the loader applied (`data-sample`), reported so analysts can weight.
-    pub sample: f64,
-    /// Page group (`data-page-group`, or `rum.push(['group', ...])`).
-    pub group: String,
-}
-
-struct Agent {
-    cfg: Config,
-    id: String,
-    nav: &'static str,
-    page_view: PageView,
-}
 
 crate::state::page_state! {
     static AGENT: RefCell<Option<Agent>> = RefCell::new(None);
@@ -80,139 +62,143 @@ fn with_agent<R>(f: impl FnOnce(&mut Agent) -> R) -> Option<R> {
     AGENT.with(|a| a.write(|a| a.as_mut().map(f))).flatten()
 }
 
-/// Records a measured value for the current page view.
-pub(crate) fn record(field: Field, value: f64) {
-    with_agent(|a| a.page_view.set(field, value));
-}
-
-/// Records an attribution string for the current page view.
-pub(crate) fn record_text(text: Text, value: &str) {
-    let value = page_view::truncate(value, 256);
-    with_agent(|a| a.page_view.set_text(text, value));
-}
-
-/// Whether the current page view has a value for `field`.
-pub(crate) fn has(field: Field) -> bool {
-    with_agent(|a| a.page_view.get(field).is_some()).unwrap_or(false)
-}
-
-/// Starts measuring. Called once by the loader after the wasm module is instantiated.
+/// Starts measuring the page's first page view. `first_hidden` is when the page was first
+/// hidden (`Infinity` if it has stayed visible), `layout_shifts` whether the browser reports
+/// them. A second call is ignored.
 #[wasm_bindgen]
-pub fn start(site: String, endpoint: String, sample: f64, group: String) {
-    let started = AGENT.with(|a| a.read(Option::is_some)).unwrap_or(true);
-    if started || site.is_empty() {
-        return;
-    }
-    let agent = Agent {
-        cfg: Config {
-            site,
-            endpoint,
-            sample,
-            group,
-        },
-        id: page_view_id(),
-        nav: metrics::navigation::navigation_type(),
-        page_view: PageView::default(),
-    };
-    AGENT.with(|a| a.write(|a| *a = Some(agent)));
-    visibility::watch();
-    metrics::navigation::read();
-    metrics::fcp::observe();
-    metrics::lcp::observe();
-    metrics::cls::observe();
-    metrics::inp::observe();
-    // `visibilitychange` is the last event reliably fired on mobile; `pagehide` covers
-    // browsers that skip it on unload. A second call finds nothing new and sends nothing.
-    if let Some(doc) = browser::document() {
-        browser::listen(doc.unchecked_ref(), "visibilitychange", |_| {
-            if visibility::is_hidden() {
-                flush();
+pub fn start(first_hidden: f64, layout_shifts: bool) {
+    AGENT.with(|a| {
+        a.write(|a| {
+            if a.is_none() {
+                *a = Some(Agent::new(first_hidden, layout_shifts));
             }
-        });
-    }
-    browser::listen(&browser::window(), "pagehide", |_| flush());
-    bfcache::on_restore(restored);
+        })
+    });
 }
 
-/// A command from the page's queue (`rum.push([name, a, b])`): `group` sets the page group,
-/// `dim` sets a custom dimension. Unknown commands are ignored.
+/// The page became hidden at `at` (ms since the time origin).
 #[wasm_bindgen]
-pub fn command(name: &str, a: &str, b: &str) {
-    with_agent(|agent| match name {
-        "group" => agent.cfg.group = page_view::truncate(a, 64).to_string(),
-        "dim" => agent.page_view.set_dim(a, b),
-        _ => {}
-    });
+pub fn hidden(at: f64) {
+    with_agent(|a| a.hidden(at));
 }
 
-/// Finalises what can be final and sends a beacon if anything changed since the last one.
-fn flush() {
-    metrics::lcp::finalize();
-    metrics::lcp::attribute();
-    metrics::navigation::read();
-    metrics::cls::finalize();
-    metrics::inp::finalize();
-    let message = with_agent(|agent| {
-        let seq = agent.page_view.next_seq()?;
-        let body = payload::build(&agent.cfg, &agent.id, agent.nav, seq, &agent.page_view)?;
-        Some((agent.cfg.endpoint.clone(), body))
-    })
-    .flatten();
-    if let Some((endpoint, body)) = message {
-        transport::send(&endpoint, &body);
-    }
+/// The navigation entry's timestamps (ms since the time origin; 0 for what did not happen).
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn navigation(
+    activation_start: f64,
+    redirect_start: f64,
+    redirect_end: f64,
+    domain_lookup_start: f64,
+    domain_lookup_end: f64,
+    connect_start: f64,
+    connect_end: f64,
+    secure_connection_start: f64,
+    request_start: f64,
+    response_start: f64,
+    response_end: f64,
+    dom_interactive: f64,
+    dom_content_loaded_event_end: f64,
+    load_event_end: f64,
+) {
+    let t = NavigationTiming {
+        activation_start,
+        redirect_start,
+        redirect_end,
+        domain_lookup_start,
+        domain_lookup_end,
+        connect_start,
+        connect_end,
+        secure_connection_start,
+        request_start,
+        response_start,
+        response_end,
+        dom_interactive,
+        dom_content_loaded_event_end,
+        load_event_end,
+    };
+    with_agent(|a| a.navigation(&t));
 }
 
-/// A bfcache restore starts a new page view.
-fn restored(at: f64) {
-    with_agent(|agent| {
-        agent.id = page_view_id();
-        agent.nav = "back_forward_cache";
-        agent.page_view = PageView::default();
-        agent.page_view.set(Field::Ttfb, 0.0);
-    });
-    visibility::reset();
-    metrics::navigation::reset();
-    metrics::lcp::reset();
-    metrics::cls::reset();
-    metrics::inp::reset();
-    bfcache::double_raf(move || {
-        let since_restore = browser::performance().map_or(0.0, |p| p.now()) - at;
-        record(Field::Fcp, since_restore);
-        record(Field::Lcp, since_restore);
-    });
+/// The `first-contentful-paint` entry's start time, and the page's activation start.
+#[wasm_bindgen]
+pub fn paint(start: f64, activation: f64) {
+    with_agent(|a| a.paint(start, activation));
 }
 
-/// A random page-view id: 128 bits from `crypto.getRandomValues`, as hex.
-fn page_view_id() -> String {
-    let mut bytes = [0u8; 16];
-    if let Ok(crypto) = browser::window().crypto() {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
-    }
-    if bytes == [0; 16] {
-        // No crypto: fall back to Math.random, still unique enough per site.
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    hex(&bytes)
+/// The newest `largest-contentful-paint` entry; true when it is the LCP candidate now (its
+/// element and URL are the LCP's attribution).
+#[wasm_bindgen]
+pub fn lcp(start: f64, activation: f64) -> bool {
+    with_agent(|a| a.lcp(start, activation)).unwrap_or(false)
 }
 
-/// Lower-case hex without `core::fmt`, which would add kilobytes to the wasm.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
-    out
+/// The LCP resource's `requestStart` (or `startTime`) and `responseEnd` (0 without one).
+#[wasm_bindgen]
+pub fn lcp_resource(request_start: f64, response_end: f64) {
+    with_agent(|a| a.lcp_resource(request_start, response_end));
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hex_encodes_every_nibble() {
-        assert_eq!(super::hex(&[0x00, 0x9f, 0xa5, 0xff]), "009fa5ff");
-    }
+/// One `layout-shift` entry. Answers bit 1 when it is now the largest shift of its session
+/// window, bit 2 when that window is now the CLS (keep the window's source then).
+#[wasm_bindgen]
+pub fn shift(start: f64, value: f64, had_recent_input: bool) -> u32 {
+    with_agent(|a| a.shift(start, value, had_recent_input)).unwrap_or(0)
+}
+
+/// One `event` (or `first-input`) entry; true when it starts a kept interaction (keep its
+/// target and type under its interaction id then).
+#[wasm_bindgen]
+pub fn event(
+    interaction_id: f64,
+    first_input: bool,
+    start: f64,
+    duration: f64,
+    processing_start: f64,
+    processing_end: f64,
+) -> bool {
+    let e = EventEntry {
+        interaction_id,
+        first_input,
+        start,
+        duration,
+        processing_start,
+        processing_end,
+    };
+    with_agent(|a| a.event(&e)).unwrap_or(false)
+}
+
+/// The page came back from the bfcache: a new page view.
+#[wasm_bindgen]
+pub fn restore(hidden_now: bool, interaction_count: f64) {
+    with_agent(|a| a.restore(hidden_now, interaction_count));
+}
+
+/// The restored page's first frame, `since_restore` ms after the restore.
+#[wasm_bindgen]
+pub fn restored_paint(since_restore: f64) {
+    with_agent(|a| a.restored_paint(since_restore));
+}
+
+/// Finalises the page view given `performance.interactionCount`: the sequence number of the
+/// beacon to send now, 0 when nothing changed since the last one.
+#[wasm_bindgen]
+pub fn flush(interaction_count: f64) -> u32 {
+    with_agent(|a| a.flush(interaction_count))
+        .flatten()
+        .unwrap_or(0)
+}
+
+/// The value of the field at `index` in wire order (`docs/beacon.md`), NaN when absent.
+#[wasm_bindgen]
+pub fn value(index: usize) -> f64 {
+    with_agent(|a| a.value(index)).flatten().unwrap_or(f64::NAN)
+}
+
+/// The interaction id of the INP at the last flush (0 for the first input), -1 for none.
+#[wasm_bindgen]
+pub fn inp_id() -> f64 {
+    with_agent(|a| a.inp_id())
+        .flatten()
+        .map_or(-1.0, |id| id as f64)
 }

@@ -1,7 +1,6 @@
-//! What one page view has measured so far, and whether a new beacon is due. Pure Rust so it
-//! is unit-tested natively; the browser layer only feeds it numbers and strings.
-
-use crate::prelude::*;
+//! What one page view has measured so far, and whether a new beacon is due. Numbers only:
+//! the strings of a beacon (attribution selectors, URLs, dimensions) stay in the browser
+//! layer, which asks the rules here which entry they belong to.
 
 macro_rules! keyed {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $key:literal,)* }) => {
@@ -71,29 +70,8 @@ keyed! {
     }
 }
 
-keyed! {
-    /// A measured string of the page view (attribution).
-    Text {
-        /// LCP element selector.
-        LcpEl => "lcp_el",
-        /// LCP resource URL.
-        LcpUrl => "lcp_url",
-        /// INP target selector.
-        InpTarget => "inp_target",
-        /// INP event type.
-        InpType => "inp_type",
-        /// Largest layout shift source selector.
-        ClsTarget => "cls_target",
-    }
-}
-
-const FIELDS: usize = Field::ALL.len();
-const TEXTS: usize = Text::ALL.len();
-
-/// Most custom dimensions, and their key/value lengths (the collector's limits).
-pub const MAX_DIMS: usize = 5;
-const MAX_DIM_KEY: usize = 32;
-const MAX_DIM_VALUE: usize = 128;
+/// How many fields a page view has (the length of the browser layer's key list).
+pub const FIELDS: usize = Field::ALL.len();
 
 /// A timing relative to the page's activation, as web-vitals computes it: never negative, so
 /// a prerendered page that painted before the shopper saw it counts as 0.
@@ -101,32 +79,17 @@ pub fn since_activation(time: f64, activation_start: f64) -> f64 {
     (time - activation_start).max(0.0)
 }
 
-/// Cuts `s` to at most `max` bytes on a character boundary.
-pub fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    // `get`, not `[..end]`: slicing's panic path would pull `core::fmt` into the wasm.
-    s.get(..end).unwrap_or_default()
-}
-
-/// Measured values, custom dimensions, and what the last beacon carried.
+/// Measured values and what the last beacon carried.
 #[derive(Debug, Default)]
 pub struct PageView {
     values: [Option<f64>; FIELDS],
-    texts: [Option<String>; TEXTS],
-    sent_values: [Option<f64>; FIELDS],
-    sent_texts: [Option<String>; TEXTS],
-    dims: Vec<(String, String)>,
+    sent: [Option<f64>; FIELDS],
     seq: u32,
 }
 
 impl PageView {
     /// Records a value; a later value of the same field replaces the earlier one.
+    #[inline(never)]
     pub fn set(&mut self, field: Field, value: f64) {
         if value.is_finite() && value >= 0.0 {
             self.values[field as usize] = Some(value);
@@ -138,63 +101,22 @@ impl PageView {
         self.values[field as usize]
     }
 
-    /// Records an attribution string (empty clears it).
-    pub fn set_text(&mut self, text: Text, value: &str) {
-        self.texts[text as usize] = (!value.is_empty()).then(|| value.to_string());
-    }
-
-    /// Sets a custom dimension; beyond [`MAX_DIMS`] keys new ones are ignored. Keys keep
-    /// `[A-Za-z0-9_-]`, and both sides are cut to the collector's limits, so a careless page
-    /// cannot get its beacons refused.
-    pub fn set_dim(&mut self, key: &str, value: &str) {
-        let key: String = key
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-            .take(MAX_DIM_KEY)
-            .collect();
-        if key.is_empty() {
-            return;
-        }
-        let value = truncate(value, MAX_DIM_VALUE).to_string();
-        if let Some(d) = self.dims.iter_mut().find(|(k, _)| *k == key) {
-            d.1 = value;
-        } else if self.dims.len() < MAX_DIMS {
-            self.dims.push((key, value));
-        }
-    }
-
-    /// Custom dimensions in the order set.
-    pub fn dims(&self) -> &[(String, String)] {
-        &self.dims
+    /// The value of the field at `index` in wire order, if any.
+    pub fn value(&self, index: usize) -> Option<f64> {
+        self.values.get(index).copied().flatten()
     }
 
     /// Called when the page is hidden: returns the sequence number of the beacon to send, or
     /// `None` when nothing changed since the last one (the collector keeps the highest `seq`,
-    /// so resending the same numbers would only cost bandwidth).
+    /// so resending the same numbers would only cost bandwidth). Attribution changes only
+    /// with the values it explains.
     pub fn next_seq(&mut self) -> Option<u32> {
-        if self.values.iter().all(Option::is_none)
-            || (self.values == self.sent_values && self.texts == self.sent_texts)
-        {
+        if self.values.iter().all(Option::is_none) || self.values == self.sent {
             return None;
         }
-        self.sent_values = self.values;
-        self.sent_texts = self.texts.clone();
+        self.sent = self.values;
         self.seq += 1;
         Some(self.seq)
-    }
-
-    /// The recorded values with their JSON keys.
-    pub fn values(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
-        Field::ALL
-            .iter()
-            .filter_map(|&f| self.get(f).map(|v| (f.key(), v)))
-    }
-
-    /// The recorded attribution strings with their JSON keys.
-    pub fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        Text::ALL
-            .iter()
-            .filter_map(|&t| self.texts[t as usize].as_deref().map(|v| (t.key(), v)))
     }
 }
 
@@ -211,14 +133,9 @@ mod tests {
         assert_eq!(pv.next_seq(), None, "same numbers again");
         pv.set(Field::Lcp, 900.0);
         assert_eq!(pv.next_seq(), Some(2));
-        pv.set_text(Text::InpTarget, "button#buy");
-        assert_eq!(pv.next_seq(), Some(3), "attribution changes count too");
-        let sent: Vec<_> = pv.values().collect();
-        assert_eq!(sent, vec![("ttfb", 120.5), ("lcp", 900.0)]);
-        assert_eq!(
-            pv.texts().collect::<Vec<_>>(),
-            vec![("inp_target", "button#buy")]
-        );
+        assert_eq!(pv.value(Field::Lcp as usize), Some(900.0));
+        assert_eq!(pv.value(Field::Fcp as usize), None);
+        assert_eq!(pv.value(FIELDS), None, "past the last field");
     }
 
     #[test]
@@ -233,23 +150,16 @@ mod tests {
     }
 
     #[test]
-    fn dimensions_are_bounded_and_cleaned() {
-        let mut pv = PageView::default();
-        for i in 0..8 {
-            pv.set_dim(&format!("k{i}"), "v");
-        }
-        assert_eq!(pv.dims().len(), MAX_DIMS);
-        pv.set_dim("k0", &"é".repeat(100));
-        assert_eq!(pv.dims()[0].1.len(), 128, "cut on a char boundary");
-        pv.set_dim("bad key!", "x");
-        assert_eq!(
-            pv.dims().len(),
-            MAX_DIMS,
-            "cleaned key k0-like, but no room for a new one"
-        );
-        let mut pv = PageView::default();
-        pv.set_dim("a b", "x");
-        assert_eq!(pv.dims()[0].0, "ab");
+    fn the_browser_layer_names_the_fields_in_wire_order() {
+        // The wasm hands values over by index; `agent/js/lib/beacon.js` names them.
+        let js = include_str!("../js/lib/beacon.js");
+        let list = js
+            .split("var FIELDS = \"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("FIELDS in beacon.js");
+        let keys: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
+        assert_eq!(list.split(' ').collect::<Vec<_>>(), keys);
     }
 
     #[test]

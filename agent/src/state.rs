@@ -48,17 +48,11 @@ pub(crate) use page_state;
 /// call is skipped (`None`) instead of aborting, and no panic message (with the formatting
 /// code it needs) ends up in the wasm.
 pub trait Quiet<T> {
-    /// Runs `f` with shared access.
-    fn read<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R>;
     /// Runs `f` with exclusive access.
     fn write<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R>;
 }
 
 impl<T> Quiet<T> for core::cell::RefCell<T> {
-    fn read<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
-        self.try_borrow().ok().map(|v| f(&v))
-    }
-
     fn write<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
         self.try_borrow_mut().ok().map(|mut v| f(&mut v))
     }

@@ -1,62 +1,84 @@
 //! Cumulative layout shift: the largest session window of unexpected layout shifts, reported
-//! only for page views that painted (as web-vitals and CrUX do). Attribution: the source of
-//! the largest shift in that window, and its time.
+//! only for page views that painted (as web-vitals and CrUX do). Attribution: the time of
+//! the largest shift in that window; the browser layer keeps its source, as told by
+//! [`Cls::entry`].
 
-use crate::prelude::*;
-
-use crate::browser::{self, Entry, Observer};
 use crate::layout_shifts::LayoutShifts;
-use crate::page_view::{Field, Text};
-use crate::state::Quiet;
-use crate::{has, record, record_text, selector};
-use core::cell::RefCell;
-use wasm_bindgen::JsCast;
+use crate::page_view::{Field, PageView};
 
-crate::state::page_state! {
-    static OBSERVER: RefCell<Option<Observer>> = RefCell::new(None);
-    static SHIFTS: RefCell<LayoutShifts<Entry>> = RefCell::new(LayoutShifts::new());
+/// [`Cls::entry`]'s answer: this shift is now the largest of its session window.
+pub const LARGEST_IN_WINDOW: u32 = 1;
+/// [`Cls::entry`]'s answer: this shift's window is now the largest (the CLS).
+pub const WINDOW_IS_MAX: u32 = 2;
+
+/// The layout shifts of the current page view.
+#[derive(Debug, Default)]
+pub struct Cls {
+    /// Whether the browser reports layout shifts at all: without, there is no CLS (not 0).
+    pub observed: bool,
+    shifts: LayoutShifts,
 }
 
-fn handle(entries: Vec<Entry>) {
-    SHIFTS.with(|s| {
-        s.write(|s| {
-            for e in entries {
-                s.add(e.start_time(), e.value(), e.had_recent_input(), e);
-            }
-        })
-    });
-}
-
-/// Starts observing layout shifts.
-pub fn observe() {
-    let po = browser::observe("layout-shift", handle);
-    OBSERVER.with(|o| o.write(|o| *o = po));
-}
-
-/// Takes queued shifts and records CLS (0 when nothing shifted) once the page has painted.
-pub fn finalize() {
-    let Some(po) = OBSERVER.with(|o| o.read(Clone::clone)).flatten() else {
-        return;
-    };
-    handle(browser::entries(&po.take_records()));
-    if !has(Field::Fcp) {
-        return;
+impl Cls {
+    /// No shifts yet; `observed` says whether the browser reports them.
+    pub fn new(observed: bool) -> Self {
+        Cls {
+            observed,
+            shifts: LayoutShifts::new(),
+        }
     }
-    let Some((max, largest)) = SHIFTS.with(|s| s.read(|s| (s.max, s.max_largest.clone()))) else {
-        return;
-    };
-    record(Field::Cls, max);
-    if let Some((_, time, entry)) = largest {
-        let source = entry.sources().and_then(|s| {
-            s.iter()
-                .find_map(|src| src.unchecked_into::<Entry>().node())
-        });
-        record_text(Text::ClsTarget, &selector::selector(source));
-        record(Field::ClsTime, time);
+
+    /// Adds one `layout-shift` entry; answers [`LARGEST_IN_WINDOW`] and [`WINDOW_IS_MAX`]
+    /// bits so the browser layer knows whose source to keep for attribution.
+    pub fn entry(&mut self, start: f64, value: f64, had_recent_input: bool) -> u32 {
+        self.shifts.add(start, value, had_recent_input)
+    }
+
+    /// Records CLS (0 when nothing shifted) once the page has painted.
+    pub fn finalize(&self, pv: &mut PageView) {
+        if !self.observed || pv.get(Field::Fcp).is_none() {
+            return;
+        }
+        pv.set(Field::Cls, self.shifts.max);
+        if let Some(time) = self.shifts.max_largest_time {
+            pv.set(Field::ClsTime, time);
+        }
     }
 }
 
-/// Starts a fresh count (bfcache restore).
-pub fn reset() {
-    SHIFTS.with(|s| s.write(|s| *s = LayoutShifts::default()));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_with_the_largest_shift_once_painted() {
+        let mut pv = PageView::default();
+        let mut cls = Cls::default();
+        cls.finalize(&mut pv);
+        assert_eq!(
+            pv.get(Field::Cls),
+            None,
+            "a browser without layout-shift entries"
+        );
+        cls.observed = true;
+        assert_eq!(
+            cls.entry(100.0, 0.05, false),
+            LARGEST_IN_WINDOW | WINDOW_IS_MAX
+        );
+        assert_eq!(
+            cls.entry(300.0, 0.2, false),
+            LARGEST_IN_WINDOW | WINDOW_IS_MAX
+        );
+        assert_eq!(
+            cls.entry(400.0, 0.01, false),
+            WINDOW_IS_MAX,
+            "grows the window only"
+        );
+        cls.finalize(&mut pv);
+        assert_eq!(pv.get(Field::Cls), None, "no paint, no CLS");
+        pv.set(Field::Fcp, 50.0);
+        cls.finalize(&mut pv);
+        assert!((pv.get(Field::Cls).unwrap() - 0.26).abs() < 1e-12);
+        assert_eq!(pv.get(Field::ClsTime), Some(300.0));
+    }
 }

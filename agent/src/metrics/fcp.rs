@@ -1,30 +1,25 @@
 //! First contentful paint: the `first-contentful-paint` paint entry, if the page was still
 //! visible when it happened.
 
-use crate::prelude::*;
+use crate::page_view::{since_activation, Field, PageView};
 
-use crate::browser::{self, Entry, Observer};
-use crate::page_view::{since_activation, Field};
-use crate::state::Quiet;
-use crate::{record, visibility};
-use alloc::rc::Rc;
-use core::cell::RefCell;
+/// Records FCP from the paint entry's start time.
+pub fn record(pv: &mut PageView, start: f64, activation: f64, first_hidden: f64) {
+    if start < first_hidden {
+        pv.set(Field::Fcp, since_activation(start, activation));
+    }
+}
 
-/// Starts observing paint entries.
-pub fn observe() {
-    let observer: Rc<RefCell<Option<Observer>>> = Rc::default();
-    let handle = observer.clone();
-    let po = browser::observe("paint", move |entries: Vec<Entry>| {
-        if let Some(fcp) = entries
-            .iter()
-            .find(|e| e.name() == "first-contentful-paint")
-        {
-            handle.read(|o| o.as_ref().map(Observer::disconnect));
-            if fcp.start_time() < visibility::first_hidden_time() {
-                let value = since_activation(fcp.start_time(), browser::activation_start());
-                record(Field::Fcp, value);
-            }
-        }
-    });
-    observer.write(|o| *o = po);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paint_after_the_page_was_hidden_is_no_fcp() {
+        let mut pv = PageView::default();
+        record(&mut pv, 900.0, 0.0, 500.0);
+        assert_eq!(pv.get(Field::Fcp), None);
+        record(&mut pv, 400.0, 100.0, 500.0);
+        assert_eq!(pv.get(Field::Fcp), Some(300.0));
+    }
 }

@@ -1,96 +1,148 @@
 //! Interaction to next paint (event timing with `durationThreshold` 40 plus `first-input`,
-//! grouped by interaction, p98 estimate) with its attribution, and first input delay.
+//! grouped by interaction, p98 estimate) with its attribution phases, and first input
+//! delay. The browser layer keeps each interaction's target and event type, as told by
+//! [`Inp::entry`], and asks [`Inp::finalize`] which interaction is the INP.
 
-use crate::prelude::*;
-
-use crate::browser::{self, Entry, Observer};
 use crate::interactions::Interactions;
-use crate::page_view::{Field, Text};
-use crate::state::Quiet;
-use crate::{record, record_text, selector, visibility};
-use core::cell::{Cell, RefCell};
+use crate::page_view::{Field, PageView};
 
-/// One interaction's attribution: its first event (target, type) and the processing span
-/// over all its events, as web-vitals' attribution build reports it.
-#[derive(Clone)]
+/// One `event` or `first-input` entry, as the browser layer hands it over.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EventEntry {
+    /// `interactionId` (0 when the event is not part of an interaction).
+    pub interaction_id: f64,
+    /// Whether this is the `first-input` entry.
+    pub first_input: bool,
+    /// `startTime`.
+    pub start: f64,
+    /// `duration` (rounded to 8 ms by the browser).
+    pub duration: f64,
+    /// `processingStart`.
+    pub processing_start: f64,
+    /// `processingEnd`.
+    pub processing_end: f64,
+}
+
+/// One interaction's attribution: its first event's start and the processing span over all
+/// its events, as web-vitals' attribution build reports it.
+#[derive(Clone, Copy, Debug, Default)]
 struct Candidate {
-    first: Entry,
+    start: f64,
     processing_start: f64,
     processing_end: f64,
 }
 
-crate::state::page_state! {
-    static OBSERVER: RefCell<Option<Observer>> = RefCell::new(None);
-    static LONGEST: RefCell<Interactions<Candidate>> = RefCell::new(Interactions::new());
-    /// `performance.interactionCount` when the current page view started.
-    static COUNT_AT_START: Cell<f64> = Cell::new(0.0);
+/// The interactions of the current page view.
+#[derive(Debug, Default)]
+pub struct Inp {
+    longest: Interactions<Candidate>,
+    /// `performance.interactionCount` when the page view started.
+    count_at_start: f64,
 }
 
-fn handle(entries: Vec<Entry>) {
-    LONGEST.with(|l| {
-        l.write(|l| {
-            for e in entries {
-                let first_input = e.kind() == "first-input";
-                if first_input && e.start_time() < visibility::first_hidden_time() {
-                    record(Field::Fid, e.processing_start() - e.start_time());
-                }
-                let id = e.interaction_id().unwrap_or(0.0) as u64;
-                let candidate = Candidate {
-                    processing_start: e.processing_start(),
-                    processing_end: e.processing_end(),
-                    first: e.clone(),
-                };
-                l.add(id, first_input, e.duration(), candidate, |kept, other| {
-                    kept.processing_start = kept.processing_start.min(other.processing_start);
-                    kept.processing_end = kept.processing_end.max(other.processing_end);
-                });
-            }
-        })
-    });
-}
-
-fn interaction_count() -> f64 {
-    browser::performance()
-        .and_then(|p| browser::num(&p, "interactionCount"))
-        .unwrap_or(0.0)
-}
-
-/// Starts observing interactions (where the browser has event timing with interaction ids).
-pub fn observe() {
-    if !browser::supports("event") {
-        return;
+impl Inp {
+    /// A fresh page view that starts after `count_at_start` interactions (bfcache restore).
+    pub fn starting_at(count_at_start: f64) -> Self {
+        Inp {
+            longest: Interactions::new(),
+            count_at_start,
+        }
     }
-    if let Some(po) = browser::observe_with("event", Some(40.0), handle) {
-        browser::also_observe(&po, "first-input");
-        OBSERVER.with(|o| o.write(|o| *o = Some(po)));
+
+    /// Adds one entry; the first input also gives FID, if the page was visible then.
+    /// Returns true when the entry starts a kept interaction (its target and type are the
+    /// interaction's attribution).
+    pub fn entry(&mut self, pv: &mut PageView, e: &EventEntry, first_hidden: f64) -> bool {
+        if e.first_input && e.start < first_hidden {
+            pv.set(Field::Fid, e.processing_start - e.start);
+        }
+        let candidate = Candidate {
+            start: e.start,
+            processing_start: e.processing_start,
+            processing_end: e.processing_end,
+        };
+        self.longest.add(
+            e.interaction_id as u64,
+            e.first_input,
+            e.duration,
+            candidate,
+            |kept, other| {
+                kept.processing_start = kept.processing_start.min(other.processing_start);
+                kept.processing_end = kept.processing_end.max(other.processing_end);
+            },
+        )
+    }
+
+    /// Records INP and its phases, given `performance.interactionCount` now; returns the
+    /// interaction id of the INP (0 for the first-input fallback), if there is one.
+    pub fn finalize(&self, pv: &mut PageView, interaction_count: f64) -> Option<u64> {
+        let i = self
+            .longest
+            .estimate(interaction_count - self.count_at_start)?;
+        let c = &i.entry;
+        pv.set(Field::Inp, i.latency);
+        let paint = c.start + i.latency;
+        pv.set(Field::InpDelay, c.processing_start - c.start);
+        pv.set(Field::InpProc, c.processing_end - c.processing_start);
+        pv.set(Field::InpPres, (paint - c.processing_end).max(0.0));
+        Some(i.id)
     }
 }
 
-/// Takes queued entries and records INP and its attribution.
-pub fn finalize() {
-    if let Some(po) = OBSERVER.with(|o| o.read(Clone::clone)).flatten() {
-        handle(browser::entries(&po.take_records()));
-    }
-    let count = interaction_count() - COUNT_AT_START.with(Cell::get);
-    let found = LONGEST.with(|l| {
-        l.read(|l| l.estimate(count).map(|i| (i.latency, i.entry.clone())))
-            .flatten()
-    });
-    let Some((latency, c)) = found else {
-        return;
-    };
-    let e = &c.first;
-    record(Field::Inp, latency);
-    record_text(Text::InpTarget, &selector::selector(e.target()));
-    record_text(Text::InpType, &e.name());
-    let paint = e.start_time() + latency;
-    record(Field::InpDelay, c.processing_start - e.start_time());
-    record(Field::InpProc, c.processing_end - c.processing_start);
-    record(Field::InpPres, (paint - c.processing_end).max(0.0));
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Starts a fresh page view's interactions (bfcache restore).
-pub fn reset() {
-    COUNT_AT_START.with(|c| c.set(interaction_count()));
-    LONGEST.with(|l| l.write(|l| *l = Interactions::default()));
+    #[test]
+    fn phases_span_every_event_of_the_interaction() {
+        let mut pv = PageView::default();
+        let mut inp = Inp::default();
+        let down = EventEntry {
+            interaction_id: 7.0,
+            start: 1000.0,
+            duration: 48.0,
+            processing_start: 1010.0,
+            processing_end: 1020.0,
+            ..Default::default()
+        };
+        let click = EventEntry {
+            duration: 200.0,
+            start: 1002.0,
+            processing_start: 1030.0,
+            processing_end: 1150.0,
+            ..down
+        };
+        assert!(
+            inp.entry(&mut pv, &down, f64::INFINITY),
+            "attribution from here"
+        );
+        assert!(!inp.entry(&mut pv, &click, f64::INFINITY));
+        assert_eq!(inp.finalize(&mut pv, 1.0), Some(7));
+        assert_eq!(pv.get(Field::Inp), Some(200.0));
+        assert_eq!(pv.get(Field::InpDelay), Some(10.0));
+        assert_eq!(pv.get(Field::InpProc), Some(140.0));
+        assert_eq!(pv.get(Field::InpPres), Some(50.0));
+        assert_eq!(pv.get(Field::Fid), None, "no first-input entry");
+    }
+
+    #[test]
+    fn first_input_gives_fid_while_visible() {
+        let mut pv = PageView::default();
+        let mut inp = Inp::default();
+        assert_eq!(inp.finalize(&mut pv, 0.0), None);
+        let first = EventEntry {
+            first_input: true,
+            start: 500.0,
+            duration: 16.0,
+            processing_start: 512.0,
+            processing_end: 514.0,
+            ..Default::default()
+        };
+        inp.entry(&mut pv, &first, 400.0);
+        assert_eq!(pv.get(Field::Fid), None, "hidden before the input");
+        inp.entry(&mut pv, &first, f64::INFINITY);
+        assert_eq!(pv.get(Field::Fid), Some(12.0));
+        assert_eq!(inp.finalize(&mut pv, 0.0), Some(0));
+        assert_eq!(pv.get(Field::Inp), Some(16.0), "first-input fallback");
+    }
 }

@@ -1,98 +1,90 @@
-//! Largest contentful paint: the last `largest-contentful-paint` entry before the shopper
-//! first interacts with the page or hides it; later entries do not count (web-vitals v5).
-//! Attribution: the element, its resource URL and the four sub-parts.
+//! Largest contentful paint: the last `largest-contentful-paint` entry before the page was
+//! hidden (the browser layer stops observing at the first input or hide, web-vitals v5).
+//! Attribution: the four sub-parts (the browser layer reports the element and its URL).
 
-use crate::prelude::*;
+use crate::page_view::{since_activation, Field, PageView};
 
-use crate::browser::{self, Entry, Observer};
-use crate::page_view::{since_activation, Field, Text};
-use crate::state::Quiet;
-use crate::{record, record_text, selector, url, visibility};
-use core::cell::RefCell;
-
-crate::state::page_state! {
-    static OBSERVER: RefCell<Option<Observer>> = RefCell::new(None);
-    static LAST: RefCell<Option<Entry>> = RefCell::new(None);
+/// The LCP candidate of the current page view.
+#[derive(Debug, Default)]
+pub struct Lcp {
+    /// (entry start time, activation start) of the last candidate that counted.
+    last: Option<(f64, f64)>,
 }
 
-fn handle(entries: Vec<Entry>) {
-    if let Some(last) = entries.into_iter().last() {
-        if last.start_time() < visibility::first_hidden_time() {
-            record(
-                Field::Lcp,
-                since_activation(last.start_time(), browser::activation_start()),
-            );
-            LAST.with(|l| l.write(|l| *l = Some(last)));
+impl Lcp {
+    /// Takes the newest LCP entry; returns whether it counts (the browser layer keeps it for
+    /// [`Lcp::attribute`]).
+    pub fn entry(&mut self, pv: &mut PageView, start: f64, activation: f64, hidden: f64) -> bool {
+        if start >= hidden {
+            return false;
         }
+        pv.set(Field::Lcp, since_activation(start, activation));
+        self.last = Some((start, activation));
+        true
     }
-}
 
-/// Starts observing LCP entries, and stops at the first trusted key press or click.
-pub fn observe() {
-    let po = browser::observe("largest-contentful-paint", handle);
-    if po.is_none() {
-        return;
-    }
-    OBSERVER.with(|o| o.write(|o| *o = po));
-    let window = browser::window();
-    for event in ["keydown", "click"] {
-        browser::listen(&window, event, |e| {
-            if e.is_trusted() {
-                finalize();
-            }
-        });
-    }
-}
-
-/// Takes the entries still queued in the observer and stops observing; the LCP value is
-/// final from here on. Called on input and when the page is hidden.
-pub fn finalize() {
-    // Take the observer out first so the handler below can record without a nested borrow.
-    if let Some(po) = OBSERVER.with(|o| o.write(Option::take)).flatten() {
-        handle(browser::entries(&po.take_records()));
-        po.disconnect();
-    }
-}
-
-/// Records what made the LCP: element, resource, and where the time went (web-vitals'
-/// attribution: TTFB, resource load delay, resource load duration, element render delay).
-pub fn attribute() {
-    let Some(lcp) = LAST.with(|l| l.read(Clone::clone)).flatten() else {
-        return;
-    };
-    let activation = browser::activation_start();
-    let ttfb = browser::navigation_entry()
-        .map_or(0.0, |n| since_activation(n.response_start(), activation));
-    record_text(Text::LcpEl, &selector::selector(lcp.element()));
-    let resource_url = lcp.url().unwrap_or_default();
-    record_text(Text::LcpUrl, url::without_query(&resource_url));
-    let resource = (!resource_url.is_empty())
-        .then(|| {
-            browser::performance().and_then(|p| {
-                browser::entries(&p.get_entries_by_type("resource"))
-                    .into_iter()
-                    .find(|e| e.name() == resource_url)
-            })
-        })
-        .flatten();
-    let (request_start, response_end) = resource.map_or((0.0, 0.0), |r| {
-        let start = if r.request_start() > 0.0 {
-            r.request_start()
-        } else {
-            r.start_time()
+    /// Records where the LCP's time went (web-vitals' attribution: TTFB, resource load
+    /// delay, resource load duration, element render delay). `request_start` and
+    /// `response_end` come from the resource's timing entry; `response_end` is 0 when there
+    /// was no resource (text) or no entry for it.
+    pub fn attribute(&self, pv: &mut PageView, request_start: f64, response_end: f64) {
+        let Some((start, activation)) = self.last else {
+            return;
         };
-        (start - activation, r.response_end() - activation)
-    });
-    let request_start = request_start.max(ttfb);
-    let response_end = response_end.max(request_start);
-    let render = (lcp.start_time() - activation).max(response_end);
-    record(Field::LcpTtfb, ttfb);
-    record(Field::LcpDelay, request_start - ttfb);
-    record(Field::LcpLoad, response_end - request_start);
-    record(Field::LcpRender, render - response_end);
+        let ttfb = pv.get(Field::Ttfb).unwrap_or(0.0);
+        let (request_start, response_end) = if response_end > 0.0 {
+            (request_start - activation, response_end - activation)
+        } else {
+            (0.0, 0.0)
+        };
+        let request_start = request_start.max(ttfb);
+        let response_end = response_end.max(request_start);
+        let render = (start - activation).max(response_end);
+        pv.set(Field::LcpTtfb, ttfb);
+        pv.set(Field::LcpDelay, request_start - ttfb);
+        pv.set(Field::LcpLoad, response_end - request_start);
+        pv.set(Field::LcpRender, render - response_end);
+    }
 }
 
-/// Forgets the previous page view's LCP (bfcache restore).
-pub fn reset() {
-    LAST.with(|l| l.write(|l| *l = None));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_parts_add_up_to_the_lcp() {
+        let mut pv = PageView::default();
+        pv.set(Field::Ttfb, 100.0);
+        let mut lcp = Lcp::default();
+        assert!(lcp.entry(&mut pv, 700.0, 0.0, f64::INFINITY));
+        lcp.attribute(&mut pv, 250.0, 600.0);
+        let parts: f64 = [
+            Field::LcpTtfb,
+            Field::LcpDelay,
+            Field::LcpLoad,
+            Field::LcpRender,
+        ]
+        .iter()
+        .map(|&f| pv.get(f).unwrap())
+        .sum();
+        assert_eq!(parts, 700.0);
+        assert_eq!(pv.get(Field::LcpDelay), Some(150.0));
+        assert_eq!(pv.get(Field::LcpLoad), Some(350.0));
+    }
+
+    #[test]
+    fn text_lcp_is_all_render_delay_and_late_entries_do_not_count() {
+        let mut pv = PageView::default();
+        pv.set(Field::Ttfb, 100.0);
+        let mut lcp = Lcp::default();
+        assert!(lcp.entry(&mut pv, 300.0, 0.0, 1000.0));
+        assert!(
+            !lcp.entry(&mut pv, 1200.0, 0.0, 1000.0),
+            "after the page was hidden"
+        );
+        lcp.attribute(&mut pv, 0.0, 0.0);
+        assert_eq!(pv.get(Field::Lcp), Some(300.0));
+        assert_eq!(pv.get(Field::LcpRender), Some(200.0));
+        assert_eq!(pv.get(Field::LcpLoad), Some(0.0));
+    }
 }

@@ -1,4 +1,5 @@
-//! One small module per metric, as web-vitals does; each records into the page view.
+//! One module per metric: the rules of web-vitals v5 over numbers and strings the browser
+//! layer (`agent/js/metrics/`) hands over.
 
 pub mod cls;
 pub mod fcp;

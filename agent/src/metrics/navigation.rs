@@ -1,103 +1,136 @@
-//! TTFB and the document milestones from the navigation entry, relative to activation.
+//! TTFB, the document request's phases and the document milestones, from the navigation
+//! entry's timestamps, relative to activation (web-vitals' TTFB; the phases as merchants'
+//! existing tools name them).
 
-use crate::browser;
-use crate::page_view::{since_activation, Field};
-use crate::record;
-use core::cell::Cell;
+use crate::page_view::{since_activation, Field, PageView};
 
-crate::state::page_state! {
-    /// Set once the page was restored from the bfcache: the navigation entry then belongs
-    /// to an earlier page view.
-    static RESTORED: Cell<bool> = Cell::new(false);
+/// The navigation entry's timestamps the agent reads (ms since the time origin).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NavigationTiming {
+    /// `activationStart` (non-zero only for prerendered pages).
+    pub activation_start: f64,
+    /// `redirectStart`.
+    pub redirect_start: f64,
+    /// `redirectEnd`.
+    pub redirect_end: f64,
+    /// `domainLookupStart`.
+    pub domain_lookup_start: f64,
+    /// `domainLookupEnd`.
+    pub domain_lookup_end: f64,
+    /// `connectStart`.
+    pub connect_start: f64,
+    /// `connectEnd`.
+    pub connect_end: f64,
+    /// `secureConnectionStart`.
+    pub secure_connection_start: f64,
+    /// `requestStart`.
+    pub request_start: f64,
+    /// `responseStart`.
+    pub response_start: f64,
+    /// `responseEnd`.
+    pub response_end: f64,
+    /// `domInteractive`.
+    pub dom_interactive: f64,
+    /// `domContentLoadedEventEnd`.
+    pub dom_content_loaded_event_end: f64,
+    /// `loadEventEnd`.
+    pub load_event_end: f64,
 }
 
-/// Stops reading the navigation entry (bfcache restore: the new page view had no load).
-pub fn reset() {
-    RESTORED.with(|r| r.set(true));
-}
-
-/// Reads the navigation entry; called at start and again when the page is hidden, by which
-/// time the later milestones (DOMContentLoaded, load) have usually happened.
-pub fn read() {
-    if RESTORED.with(Cell::get) {
-        return;
-    }
-    let Some(entry) = browser::navigation_entry() else {
-        return;
-    };
-    let activation = entry.activation_start().unwrap_or(0.0);
-    record(
-        Field::Ttfb,
-        since_activation(entry.response_start(), activation),
-    );
-    // The phases of the document request, as merchants' existing tools name them. A phase
-    // with a zero start did not happen (no redirect, reused connection, plain HTTP).
+/// Records TTFB, phases and milestones. Read at start and again when the page is hidden, by
+/// which time the later milestones (DOMContentLoaded, load) have usually happened.
+pub fn record(pv: &mut PageView, t: &NavigationTiming) {
+    let activation = t.activation_start;
+    pv.set(Field::Ttfb, since_activation(t.response_start, activation));
+    // A phase with a zero start did not happen (no redirect, reused connection, plain HTTP).
     let phase = |start: f64, end: f64| (start > 0.0 && end >= start).then_some(end - start);
     for (field, value) in [
-        (
-            Field::Redirect,
-            phase(entry.redirect_start(), entry.redirect_end()),
-        ),
+        (Field::Redirect, phase(t.redirect_start, t.redirect_end)),
         (
             Field::Dns,
-            phase(entry.domain_lookup_start(), entry.domain_lookup_end()),
+            phase(t.domain_lookup_start, t.domain_lookup_end),
         ),
-        (
-            Field::Connect,
-            phase(entry.connect_start(), entry.connect_end()),
-        ),
-        (
-            Field::Tls,
-            phase(entry.secure_connection_start(), entry.connect_end()),
-        ),
-        (
-            Field::Request,
-            phase(entry.request_start(), entry.response_start()),
-        ),
-        (
-            Field::Response,
-            phase(entry.response_start(), entry.response_end()),
-        ),
+        (Field::Connect, phase(t.connect_start, t.connect_end)),
+        (Field::Tls, phase(t.secure_connection_start, t.connect_end)),
+        (Field::Request, phase(t.request_start, t.response_start)),
+        (Field::Response, phase(t.response_start, t.response_end)),
     ] {
         if let Some(v) = value {
-            record(field, v);
+            pv.set(field, v);
         }
     }
     // Zero means "has not happened yet" for these three.
     for (field, time) in [
-        (Field::DomInteractive, entry.dom_interactive()),
-        (Field::Dcl, entry.dom_content_loaded_event_end()),
-        (Field::Load, entry.load_event_end()),
+        (Field::DomInteractive, t.dom_interactive),
+        (Field::Dcl, t.dom_content_loaded_event_end),
+        (Field::Load, t.load_event_end),
     ] {
         if time > 0.0 {
-            record(field, since_activation(time, activation));
+            pv.set(field, since_activation(time, activation));
         }
     }
 }
 
-/// The navigation type as the wire format names it (web-vitals' `navigationType`).
-pub fn navigation_type() -> &'static str {
-    let entry = browser::navigation_entry();
-    if browser::is_prerendering()
-        || entry
-            .as_ref()
-            .and_then(|e| e.activation_start())
-            .unwrap_or(0.0)
-            > 0.0
-    {
+/// The navigation type as the wire format names it (web-vitals' `navigationType`), from the
+/// entry's `type`, whether the page was prerendered (`document.prerendering` or a non-zero
+/// `activationStart`) and `document.wasDiscarded`.
+pub fn navigation_type(entry_type: &str, prerendered: bool, discarded: bool) -> &'static str {
+    if prerendered {
         return "prerender";
     }
-    if browser::document()
-        .and_then(|d| browser::prop(&d, "wasDiscarded"))
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false)
-    {
+    if discarded {
         return "restore";
     }
-    match entry.and_then(|e| e.entry_type()).as_deref() {
-        Some("reload") => "reload",
-        Some("back_forward") => "back_forward",
-        Some("prerender") => "prerender",
+    match entry_type {
+        "reload" => "reload",
+        "back_forward" => "back_forward",
+        "prerender" => "prerender",
         _ => "navigate",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_that_did_not_happen_are_absent() {
+        let mut pv = PageView::default();
+        let t = NavigationTiming {
+            connect_start: 10.0,
+            connect_end: 30.0,
+            request_start: 31.0,
+            response_start: 131.0,
+            response_end: 140.0,
+            dom_interactive: 300.0,
+            ..Default::default()
+        };
+        record(&mut pv, &t);
+        assert_eq!(pv.get(Field::Ttfb), Some(131.0));
+        assert_eq!(pv.get(Field::Connect), Some(20.0));
+        assert_eq!(pv.get(Field::Request), Some(100.0));
+        assert_eq!(pv.get(Field::Response), Some(9.0));
+        assert_eq!(pv.get(Field::Redirect), None, "no redirect");
+        assert_eq!(pv.get(Field::Tls), None, "plain HTTP");
+        assert_eq!(pv.get(Field::Load), None, "not loaded yet");
+        assert_eq!(pv.get(Field::DomInteractive), Some(300.0));
+    }
+
+    #[test]
+    fn prerendered_pages_count_from_activation() {
+        let mut pv = PageView::default();
+        let t = NavigationTiming {
+            activation_start: 500.0,
+            response_start: 120.0,
+            dom_interactive: 800.0,
+            ..Default::default()
+        };
+        record(&mut pv, &t);
+        assert_eq!(pv.get(Field::Ttfb), Some(0.0));
+        assert_eq!(pv.get(Field::DomInteractive), Some(300.0));
+        assert_eq!(navigation_type("navigate", true, false), "prerender");
+        assert_eq!(navigation_type("reload", false, false), "reload");
+        assert_eq!(navigation_type("navigate", false, true), "restore");
+        assert_eq!(navigation_type("", false, false), "navigate");
     }
 }

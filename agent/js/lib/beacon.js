@@ -1,0 +1,45 @@
+/* The beacon, wire format v1 (docs/beacon.md): the page view's numbers from the wasm in wire
+ * order (`Field` in agent/src/page_view.rs; a Rust test holds the two lists together), the
+ * strings the browser layer keeps, and connection and device hints. */
+var FIELDS = "ttfb fcp lcp cls inp fid dom_interactive dcl load redirect dns connect tls request response lcp_ttfb lcp_delay lcp_load lcp_render inp_delay inp_proc inp_pres cls_time".split(" ");
+
+/* `s` cut to at most `max` UTF-8 bytes (the collector's limits count bytes), never inside a
+ * character. */
+function cut(s, max) {
+  s = String(s).slice(0, max);
+  while (new TextEncoder().encode(s).length > max) s = s.slice(0, -1);
+  return s.replace(/[\ud800-\udbff]$/, "");
+}
+
+/* Query and fragment may carry personal data (emails, tokens): never sent. */
+function withoutQuery(url) {
+  return cut(url.split(/[?#]/)[0], 256);
+}
+
+/* A hint the browser may not have (or not be allowed to tell). */
+function hint(body, key, value) {
+  if (value >= 0) body[key] = value;
+}
+
+function beacon(view, seq) {
+  var body = { v: 1, site: view.site, pv: view.id, seq: seq, url: view.url, nav: view.nav }, c = navigator.connection || {};
+  FIELDS.forEach(function (key, i) {
+    var v = w.value(i);
+    if (v == v) body[key] = v;
+  });
+  if (view.group) body.group = view.group;
+  lcpAttribution(body);
+  clsAttribution(body);
+  inpAttribution(body);
+  if (Object.keys(view.dims).length) body.dims = view.dims;
+  if (c.effectiveType) body.ect = cut(c.effectiveType, 32);
+  hint(body, "rtt", c.rtt);
+  hint(body, "downlink", c.downlink);
+  if (c.saveData != null) body.save_data = !!c.saveData;
+  hint(body, "mem", navigator.deviceMemory);
+  hint(body, "cpus", navigator.hardwareConcurrency);
+  hint(body, "vw", innerWidth);
+  hint(body, "vh", innerHeight);
+  if (view.sample < 1) body.sample = view.sample;
+  return JSON.stringify(body);
+}
