@@ -1,9 +1,7 @@
-// Adapts wasm-bindgen's glue to what the build does after it, and to the page it runs in:
-//
-// - After `wasm-opt --minify-imports-and-exports-and-modules` the wasm's import and export
-//   names are one or two letters; they are renamed here to match. The glue otherwise carries
-//   ~90 names like `__wbg_startTime_05135e07deccf78f` twice (in the wasm and in the JS),
-//   random hex that gzip cannot compress.
+// Adapts wasm-bindgen's glue to what the build does after it: after `wasm-opt
+// --minify-imports-and-exports-and-modules` the wasm's import and export names are one or two
+// letters, and they are renamed here to match, so the names (wasm-bindgen's own carry random
+// hex that gzip cannot compress) are not shipped twice, in the wasm and in the JS.
 //
 //   node agent/build/glue.mjs GLUE.js MAPPING.json MINIFIED.wasm > OUT.js
 import { readFileSync } from "node:fs";

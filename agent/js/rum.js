@@ -25,8 +25,8 @@ function pageViewId() {
 /* A command from the page's queue: ['group', name] or ['dim', key, value]; at most 5
  * dimensions, keys of [A-Za-z0-9_-], sizes cut to the collector's limits. */
 function command(view, c) {
-  var dims = view.dims, key = String(c[1]).replace(/[^\w-]/g, "").slice(0, 32);
-  if (c[0] == "group") view.group = cut(c[1], 64);
+  var dims = view.dims, a = c[1] == null ? "" : c[1], key = String(a).replace(/[^\w-]/g, "").slice(0, 32);
+  if (c[0] == "group") view.group = cut(a, 64);
   if (c[0] == "dim" && key && (key in dims || Object.keys(dims).length < 5)) dims[key] = cut(c[2] == null ? "" : c[2], 128);
 }
 

@@ -3,6 +3,8 @@
 // tasks) on a demo product page with the agent and with rum.js blocked, load to hide, the
 // median of each; plus the time in tasks that ran the agent's own code (script evaluation and
 // callbacks of rum.js and its wasm). Not a test: prints JSON.
+// The same trace attribution for the reference a merchant compares us with: web-vitals 5
+// (attribution build, all five metrics, JSON beacon on hide) served in rum.js' place.
 // Also without any tracing (which slows the traced code): `start()` timed inside the page,
 // with rum.js patched to read performance.now() around the call.
 //
@@ -45,10 +47,25 @@ function attribute(trace) {
   return { agent, busy, phases };
 }
 
-async function load(browser, system, i, withAgent) {
+const builtAgent = readFileSync(new URL("../../../agent/dist/rum.js", import.meta.url), "utf8");
+
+/** web-vitals' attribution build with a sender, as a merchant would deploy it. */
+const webVitals = `${readFileSync(new URL("../node_modules/web-vitals/dist/web-vitals.attribution.iife.js", import.meta.url), "utf8")}
+(function () {
+  var queue = [], keep = function (m) { queue.push({ name: m.name, value: m.value, attribution: m.attribution.target || m.attribution.interactionTarget || m.attribution.largestShiftTarget }); };
+  ["onTTFB", "onFCP", "onLCP", "onCLS", "onINP"].forEach(function (on) { webVitals[on](keep); });
+  addEventListener("visibilitychange", function () {
+    if (document.visibilityState == "hidden" && queue.length) navigator.sendBeacon("/web-vitals", JSON.stringify(queue.splice(0)));
+  });
+})();`;
+
+/** One traced page load with rum.js as built (`agent`), empty (`none`) or web-vitals. */
+async function load(browser, system, i, script) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  if (!withAgent) await page.route("**/rum.js", (r) => r.fulfill({ body: "", contentType: "text/javascript" }));
+  // Every variant is served the same way: request interception changes the page's own tasks.
+  const body = { agent: builtAgent, none: "", "web-vitals": webVitals }[script];
+  await page.route("**/rum.js", (r) => r.fulfill({ body, contentType: "text/javascript" }));
   await browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline"] });
   await page.goto(`${system.demoUrl}/product/cost-${i}`, { waitUntil: "load" });
   // No agentRunning(): Playwright's polling would itself run on the main thread.
@@ -62,9 +79,10 @@ async function load(browser, system, i, withAgent) {
 }
 /** rum.js with `start()` timed into `self.__rumStartMs`; fails loudly if the build changed shape. */
 function timedAgent() {
-  const src = readFileSync(new URL("../../../agent/dist/rum.js", import.meta.url), "utf8");
-  const patched = src.replace(/\.then\(function\(\)\{(\w+)\.start\(([^;]*)\);/, (_, w, args) =>
-    `.then(function(){var __t=performance.now();${w}.start(${args});self.__rumStartMs=performance.now()-__t;`);
+  const src = builtAgent;
+  // The loader's `.then(function(){start(data,src,sample)})`, names minified.
+  const patched = src.replace(/\.then\(function\(\)\{(\w+\([\w,]*\))\}\)/, (_, call) =>
+    `.then(function(){var __t=performance.now();${call};self.__rumStartMs=performance.now()-__t})`);
   if (patched === src) throw new Error("rum.js: the loader's start() call was not found");
   return patched;
 }
@@ -83,12 +101,14 @@ const system = await startSystem({ database: freshDatabase("rum_agent_cost") });
 const browser = await launch({ userAgent: shopperUserAgent() });
 const runs = [];
 const without = [];
+const reference = [];
 const starts = [];
 try {
   const timed = timedAgent();
   for (let i = 0; i < Number(opts.runs); i++) {
-    runs.push(await load(browser, system, i, true));
-    without.push(await load(browser, system, i, false));
+    runs.push(await load(browser, system, i, "agent"));
+    without.push(await load(browser, system, i, "none"));
+    reference.push(await load(browser, system, i, "web-vitals"));
     starts.push(await timeStart(browser, system, i, timed));
   }
 } finally {
@@ -110,6 +130,11 @@ console.log(
       agent_code_ms_median: round(median(runs.map((r) => r.agent))),
       agent_code_ms_max: round(Math.max(...runs.map((r) => r.agent))),
       per_run_agent_code_ms: runs.map((r) => round(r.agent)),
+      // The floor of this method: the same attribution for an empty rum.js.
+      empty_script_code_ms_median: round(median(without.map((r) => r.agent))),
+      main_thread_busy_ms_median_with_web_vitals: round(median(reference.map((r) => r.busy))),
+      web_vitals_code_ms_median: round(median(reference.map((r) => r.agent))),
+      web_vitals_code_ms_max: round(Math.max(...reference.map((r) => r.agent))),
       untraced_start_ms_median: round(median(starts)),
       untraced_start_ms_max: round(Math.max(...starts)),
       agent_code_ms_median_by_phase: Object.fromEntries(
