@@ -5,8 +5,8 @@
 // callbacks of rum.js and its wasm). Not a test: prints JSON.
 // The same trace attribution for the reference a merchant compares us with: web-vitals 5
 // (attribution build, all five metrics, JSON beacon on hide) served in rum.js' place.
-// Also without any tracing (which slows the traced code): `start()` timed inside the page,
-// with rum.js patched to read performance.now() around the call.
+// Also without any tracing (which slows the traced code): rum.js patched to read
+// performance.now() around `start()` and around every entry into the agent's code.
 //
 //   node tests/e2e/bench/agent-cost.mjs [--runs 21]
 import { readFileSync } from "node:fs";
@@ -77,22 +77,43 @@ async function load(browser, system, i, script) {
   await context.close();
   return attribute(trace);
 }
-/** rum.js with `start()` timed into `self.__rumStartMs`; fails loudly if the build changed shape. */
+/**
+ * rum.js with its own clock: `self.__rumStartMs` around `start()`, and `self.__rumMs` summing
+ * every entry into the agent's code (the script's top level, the `start()` callback, every
+ * observer, listener and animation-frame callback, which all run through `safe`), outermost
+ * entries only. Not counted: compiling the script and the glue's promise steps that
+ * instantiate the wasm. Fails loudly if the build changed shape.
+ */
 function timedAgent() {
-  const src = builtAgent;
+  let src = builtAgent;
+  const patch = (pattern, replace, what) => {
+    const next = src.replace(pattern, replace);
+    if (next === src) throw new Error(`rum.js: ${what} not found`);
+    src = next;
+  };
+  const enter = "var __s=performance.now(),__d=self.__rumDepth++;try{";
+  const leave = "}finally{self.__rumDepth--;if(!__d)self.__rumMs+=performance.now()-__s}";
   // The loader's `.then(function(){start(data,src,sample)})`, names minified.
-  const patched = src.replace(/\.then\(function\(\)\{(\w+\([\w,]*\))\}\)/, (_, call) =>
-    `.then(function(){var __t=performance.now();${call};self.__rumStartMs=performance.now()-__t})`);
-  if (patched === src) throw new Error("rum.js: the loader's start() call was not found");
-  return patched;
+  patch(/\.then\(function\(\)\{(\w+\([\w,]*\))\}\)/, (_, call) =>
+    `.then(function(){${enter}var __t=performance.now();${call};self.__rumStartMs=performance.now()-__t${leave}})`, "start()");
+  // `safe(f)`: `return function(x){try{f(x)}catch(e){}}`.
+  patch(/return function\((\w+)\)\{try\{(\w+)\(\1\)\}catch\((\w+)\)\{\}\}/, (_, x, f, e) =>
+    `return function(${x}){${enter}try{${f}(${x})}catch(${e}){}${leave}}`, "safe()");
+  return `self.__rumMs=0;self.__rumDepth=1;var __t0=performance.now();${src};self.__rumMs+=performance.now()-__t0;self.__rumDepth=0;`;
 }
 
-async function timeStart(browser, system, i, body) {
+/** One untraced page load with the self-timed agent, load to hide: [start ms, total ms]. */
+async function timeAgent(browser, system, i, body) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.route("**/rum.js", (r) => r.fulfill({ body, contentType: "text/javascript" }));
   await page.goto(`${system.demoUrl}/product/start-${i}`, { waitUntil: "load" });
-  const ms = await page.waitForFunction(() => self.__rumStartMs).then((h) => h.jsonValue());
+  await page.waitForFunction(() => self.__rumStartMs);
+  await page.waitForFunction(() => document.querySelector("img.hero")?.complete);
+  await page.waitForTimeout(500);
+  await setVisibility(page, "hidden");
+  await page.waitForTimeout(200);
+  const ms = await page.evaluate(() => [self.__rumStartMs, self.__rumMs]);
   await context.close();
   return ms;
 }
@@ -103,13 +124,16 @@ const runs = [];
 const without = [];
 const reference = [];
 const starts = [];
+const totals = [];
 try {
   const timed = timedAgent();
   for (let i = 0; i < Number(opts.runs); i++) {
     runs.push(await load(browser, system, i, "agent"));
     without.push(await load(browser, system, i, "none"));
     reference.push(await load(browser, system, i, "web-vitals"));
-    starts.push(await timeStart(browser, system, i, timed));
+    const [start, total] = await timeAgent(browser, system, i, timed);
+    starts.push(start);
+    totals.push(total);
   }
 } finally {
   await browser.close();
@@ -137,6 +161,8 @@ console.log(
       web_vitals_code_ms_max: round(Math.max(...reference.map((r) => r.agent))),
       untraced_start_ms_median: round(median(starts)),
       untraced_start_ms_max: round(Math.max(...starts)),
+      untraced_agent_ms_median: round(median(totals)),
+      untraced_agent_ms_max: round(Math.max(...totals)),
       agent_code_ms_median_by_phase: Object.fromEntries(
         [...new Set(runs.flatMap((r) => Object.keys(r.phases)))].map((k) => [k, round(median(runs.map((r) => r.phases[k] || 0)))]),
       ),
