@@ -1,7 +1,7 @@
 //! One page's measurement: the current page view and each metric's state. Pure Rust, driven
 //! by the exports in `lib.rs`, so every rule is unit-tested natively.
 
-use crate::metrics::{cls::Cls, fcp, inp::EventEntry, inp::Inp, lcp::Lcp, navigation};
+use crate::metrics::{cls::Cls, fcp, fid, inp::EventEntry, inp::Inp, lcp::Lcp, navigation, ttfb};
 use crate::page_view::{Field, PageView};
 
 /// The agent's state for the page.
@@ -42,6 +42,7 @@ impl Agent {
     /// Reads the navigation entry (ignored after a bfcache restore).
     pub fn navigation(&mut self, t: &navigation::NavigationTiming) {
         if !self.restored {
+            ttfb::record(&mut self.page_view, t);
             navigation::record(&mut self.page_view, t);
         }
     }
@@ -68,9 +69,10 @@ impl Agent {
         self.cls.entry(start, value, had_recent_input)
     }
 
-    /// One `event` or `first-input` entry (see [`Inp::entry`]).
+    /// One `event` or `first-input` entry: FID, and INP (see [`Inp::entry`]).
     pub fn event(&mut self, e: &EventEntry) -> bool {
-        self.inp.entry(&mut self.page_view, e, self.first_hidden)
+        fid::record(&mut self.page_view, e, self.first_hidden);
+        self.inp.entry(e)
     }
 
     /// A bfcache restore starts a new page view (web-vitals' `onBFCacheRestore`): TTFB 0,

@@ -1,6 +1,5 @@
 //! Interaction to next paint (event timing with `durationThreshold` 40 plus `first-input`,
-//! grouped by interaction, p98 estimate) with its attribution phases, and first input
-//! delay. The browser layer keeps each interaction's target and event type, as told by
+//! grouped by interaction, p98 estimate) with its attribution phases. The browser layer keeps each interaction's target and event type, as told by
 //! [`Inp::entry`], and asks [`Inp::finalize`] which interaction is the INP.
 
 use crate::interactions::Interactions;
@@ -49,13 +48,9 @@ impl Inp {
         }
     }
 
-    /// Adds one entry; the first input also gives FID, if the page was visible then.
-    /// Returns true when the entry starts a kept interaction (its target and type are the
-    /// interaction's attribution).
-    pub fn entry(&mut self, pv: &mut PageView, e: &EventEntry, first_hidden: f64) -> bool {
-        if e.first_input && e.start < first_hidden {
-            pv.set(Field::Fid, e.processing_start - e.start);
-        }
+    /// Adds one entry. Returns true when the entry starts a kept interaction (its target and
+    /// type are the interaction's attribution).
+    pub fn entry(&mut self, e: &EventEntry) -> bool {
         let candidate = Candidate {
             start: e.start,
             processing_start: e.processing_start,
@@ -112,21 +107,17 @@ mod tests {
             processing_end: 1150.0,
             ..down
         };
-        assert!(
-            inp.entry(&mut pv, &down, f64::INFINITY),
-            "attribution from here"
-        );
-        assert!(!inp.entry(&mut pv, &click, f64::INFINITY));
+        assert!(inp.entry(&down), "attribution from here");
+        assert!(!inp.entry(&click));
         assert_eq!(inp.finalize(&mut pv, 1.0), Some(7));
         assert_eq!(pv.get(Field::Inp), Some(200.0));
         assert_eq!(pv.get(Field::InpDelay), Some(10.0));
         assert_eq!(pv.get(Field::InpProc), Some(140.0));
         assert_eq!(pv.get(Field::InpPres), Some(50.0));
-        assert_eq!(pv.get(Field::Fid), None, "no first-input entry");
     }
 
     #[test]
-    fn first_input_gives_fid_while_visible() {
+    fn the_first_input_stands_in_for_an_interaction() {
         let mut pv = PageView::default();
         let mut inp = Inp::default();
         assert_eq!(inp.finalize(&mut pv, 0.0), None);
@@ -138,10 +129,7 @@ mod tests {
             processing_end: 514.0,
             ..Default::default()
         };
-        inp.entry(&mut pv, &first, 400.0);
-        assert_eq!(pv.get(Field::Fid), None, "hidden before the input");
-        inp.entry(&mut pv, &first, f64::INFINITY);
-        assert_eq!(pv.get(Field::Fid), Some(12.0));
+        assert!(inp.entry(&first));
         assert_eq!(inp.finalize(&mut pv, 0.0), Some(0));
         assert_eq!(pv.get(Field::Inp), Some(16.0), "first-input fallback");
     }

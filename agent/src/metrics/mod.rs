@@ -3,6 +3,8 @@
 
 pub mod cls;
 pub mod fcp;
+pub mod fid;
 pub mod inp;
 pub mod lcp;
 pub mod navigation;
+pub mod ttfb;

@@ -1,6 +1,5 @@
-//! TTFB, the document request's phases and the document milestones, from the navigation
-//! entry's timestamps, relative to activation (web-vitals' TTFB; the phases as merchants'
-//! existing tools name them).
+//! The document request's phases and the document milestones, from the navigation entry's
+//! timestamps (the phases as merchants' existing tools name them; TTFB is `ttfb.rs`).
 
 use crate::page_view::{since_activation, Field, PageView};
 
@@ -37,11 +36,10 @@ pub struct NavigationTiming {
     pub load_event_end: f64,
 }
 
-/// Records TTFB, phases and milestones. Read at start and again when the page is hidden, by
-/// which time the later milestones (DOMContentLoaded, load) have usually happened.
+/// Records phases and milestones. Read at start and again when the page is hidden, by which
+/// time the later milestones (DOMContentLoaded, load) have usually happened.
 pub fn record(pv: &mut PageView, t: &NavigationTiming) {
     let activation = t.activation_start;
-    pv.set(Field::Ttfb, since_activation(t.response_start, activation));
     // A phase with a zero start did not happen (no redirect, reused connection, plain HTTP).
     let phase = |start: f64, end: f64| (start > 0.0 && end >= start).then_some(end - start);
     for (field, value) in [
@@ -106,7 +104,6 @@ mod tests {
             ..Default::default()
         };
         record(&mut pv, &t);
-        assert_eq!(pv.get(Field::Ttfb), Some(131.0));
         assert_eq!(pv.get(Field::Connect), Some(20.0));
         assert_eq!(pv.get(Field::Request), Some(100.0));
         assert_eq!(pv.get(Field::Response), Some(9.0));
@@ -117,7 +114,7 @@ mod tests {
     }
 
     #[test]
-    fn prerendered_pages_count_from_activation() {
+    fn milestones_of_prerendered_pages_count_from_activation() {
         let mut pv = PageView::default();
         let t = NavigationTiming {
             activation_start: 500.0,
@@ -126,8 +123,11 @@ mod tests {
             ..Default::default()
         };
         record(&mut pv, &t);
-        assert_eq!(pv.get(Field::Ttfb), Some(0.0));
-        assert_eq!(pv.get(Field::DomInteractive), Some(300.0));
+        assert_eq!(
+            pv.get(Field::DomInteractive),
+            Some(300.0),
+            "from activation"
+        );
         assert_eq!(navigation_type("navigate", true, false), "prerender");
         assert_eq!(navigation_type("reload", false, false), "reload");
         assert_eq!(navigation_type("navigate", false, true), "restore");
