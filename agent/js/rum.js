@@ -68,15 +68,18 @@ function start(data, src, sample) {
     });
   });
   // The page's command queue: `window.rum = window.rum || []; rum.push(['dim', k, v])`
-  // works before and after the agent loads.
-  var queue = (self.rum = self.rum || []), run = safe(function (c) {
+  // works before and after the agent loads. A page whose own `rum` is something else keeps
+  // it untouched (and gets no commands).
+  var queue = self.rum || (self.rum = []), run = safe(function (c) {
     command(view, c);
   });
-  queue.forEach(run);
-  queue.push = function () {
-    [].forEach.call(arguments, run);
-    return 0;
-  };
+  if (Array.isArray(queue)) {
+    queue.forEach(run);
+    queue.push = function () {
+      [].forEach.call(arguments, run);
+      return 0;
+    };
+  }
   // Lets people (and tests) see that the agent runs, without any global variable.
   script.setAttribute("data-rum-state", "running");
 }

@@ -80,3 +80,29 @@ test("a page whose performance entries throw gets no error from the agent", asyn
   );
   assert.deepEqual(seen, []);
 });
+
+test("a page with its own `rum` global, or junk in the queue, keeps working and still reports", async () => {
+  const before = await accepted();
+  const own = await problems(
+    `${system.demoUrl}/cart?delay=0`,
+    () => {
+      window.rum = { version: 3 };
+      addEventListener("load", () => {
+        if (window.rum.version !== 3 || "push" in window.rum) console.error("the page's rum object was changed");
+      });
+    },
+    { expectAgent: true }
+  );
+  assert.deepEqual(own, []);
+  const junk = await problems(
+    `${system.demoUrl}/cart?delay=0`,
+    () => {
+      const hostile = { toString() { throw new Error("no string for you"); } };
+      window.rum = [null, 42, [], ["dim", hostile, "v"], ["group", hostile], ["dim", "ok", "1"]];
+    },
+    { expectAgent: true }
+  );
+  assert.deepEqual(junk, []);
+  await new Promise((r) => setTimeout(r, 800));
+  assert.equal(await accepted(), before + 2, "both page views reported");
+});
