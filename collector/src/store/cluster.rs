@@ -144,9 +144,7 @@ impl Cluster<'_> {
         if !engine.ends_with("MergeTree") || engine.starts_with("Replicated") {
             return Err(format!("{table}: cannot replicate engine {engine}"));
         }
-        let close = body[open..]
-            .find(')')
-            .map(|i| open + i)
+        let close = matching_paren(body, open)
             .ok_or_else(|| format!("{table}: unclosed engine arguments"))?;
         let args = body[open + 1..close].trim();
         let path = format!(
@@ -185,9 +183,55 @@ impl Cluster<'_> {
     }
 }
 
+/// The `)` that closes the `(` at byte `open`, past nested parentheses and quoted strings
+/// (engine arguments may be expressions: `ReplacingMergeTree(toUInt32(seq))`).
+fn matching_paren(s: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices().skip_while(|&(i, _)| i < open) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engine_arguments_end_at_their_own_parenthesis() {
+        let s = "ENGINE = ReplacingMergeTree(toUInt32(seq), 'a)b\\'c') PARTITION BY (d)";
+        let open = s.find('(').unwrap();
+        assert_eq!(
+            &s[open..=matching_paren(s, open).unwrap()],
+            "(toUInt32(seq), 'a)b\\'c')"
+        );
+        assert_eq!(matching_paren("f(g(x)", 1), None, "unclosed");
+        let out = C
+            .replicated_engine(
+                "ENGINE = ReplacingMergeTree(toUInt32(seq)) ORDER BY (a)",
+                "t",
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rum/t_local', \
+             '{replica}', toUInt32(seq)) ORDER BY (a)"
+        );
+    }
 
     const C: Cluster = Cluster {
         name: "shop",
