@@ -229,7 +229,11 @@ impl Table {
 
     fn csv(&self) -> String {
         let field = |v: &str| {
-            if v.contains([',', '"', '\n']) {
+            // NULL and NaN (an empty group's percentile) are missing: an empty field, as
+            // spreadsheets and CSV readers expect, not `\N` or `nan`.
+            if v == "\\N" || v == "nan" {
+                String::new()
+            } else if v.contains([',', '"', '\n']) {
                 format!("\"{}\"", v.replace('"', "\"\""))
             } else {
                 v.to_string()
@@ -317,9 +321,13 @@ mod tests {
             end(lines[2], "12"),
             "{aligned}"
         );
-        assert!(t
-            .render(Format::Csv)
-            .starts_with("page_group,page_views,lcp_p75\nproduct,12,812.5\n"));
+        let csv = t.render(Format::Csv);
+        assert!(csv.starts_with("page_group,page_views,lcp_p75\nproduct,12,812.5\n"));
+        assert!(
+            csv.ends_with("cart\tx,3,\n"),
+            "NULL is an empty field: {csv:?}"
+        );
+        assert_eq!(parse_tsv("share\nnan\n").render(Format::Csv), "share\n\n");
         let json: serde_json::Value = serde_json::from_str(&t.render(Format::Json)).unwrap();
         assert_eq!(json[0]["page_views"], 12.0);
         assert_eq!(json[1]["lcp_p75"], serde_json::Value::Null);
