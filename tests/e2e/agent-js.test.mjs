@@ -9,7 +9,7 @@ const js = (path) => readFileSync(new URL(`../../agent/js/${path}`, import.meta.
 
 /** The agent's scripts in a fresh context with no browser: the loader finds no script tag. */
 function agent() {
-  const context = vm.createContext({ TextEncoder, document: { currentScript: null }, self: {}, wasm_bindgen: {} });
+  const context = vm.createContext({ TextEncoder, TextDecoder, document: { currentScript: null }, self: {}, wasm_bindgen: {} });
   for (const file of ["lib/beacon.js", "lib/selector.js", "rum.js"]) vm.runInContext(js(file), context);
   return context;
 }
@@ -33,8 +33,11 @@ test("custom dimensions: at most five, keys cleaned, values cut to the collector
   assert.equal(fresh.group.length, 64);
 });
 
-test("cuts never split a character or leave half a surrogate pair", () => {
+test("cuts never split a character, and lone surrogates (refused by the collector) are replaced", () => {
   const a = agent();
+  assert.equal(a.cut("a\ud800b", 10), "a\ufffdb");
+  assert.equal(a.cut("x\udc00", 10), "x\ufffd");
+  assert.equal(a.cut(42, 10), "42");
   assert.equal(a.cut("abc", 2), "ab");
   assert.equal(a.cut("ééé", 5), "éé");
   assert.equal(a.cut("a😀b", 3), "a", "the emoji needs 4 bytes");

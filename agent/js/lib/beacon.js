@@ -3,12 +3,13 @@
  * strings the browser layer keeps, and connection and device hints. */
 var FIELDS = "ttfb fcp lcp cls inp fid dom_interactive dcl load redirect dns connect tls request response lcp_ttfb lcp_delay lcp_load lcp_render inp_delay inp_proc inp_pres cls_time".split(" ");
 
-/* `s` cut to at most `max` UTF-8 bytes (the collector's limits count bytes), never inside a
- * character. */
+/* `s` as well-formed UTF-8 of at most `max` bytes (the collector's limits count bytes), cut
+ * at a character boundary. A lone surrogate from the page becomes U+FFFD on the way: as an
+ * escape in the JSON it would make the collector refuse the whole beacon. */
 function cut(s, max) {
-  s = String(s).slice(0, max);
-  while (new TextEncoder().encode(s).length > max) s = s.slice(0, -1);
-  return s.replace(/[\ud800-\udbff]$/, "");
+  var bytes = new TextEncoder().encode(String(s)), n = bytes.length;
+  if (n > max) for (n = max; (bytes[n] & 0xc0) == 0x80; n--);
+  return new TextDecoder().decode(bytes.subarray(0, n));
 }
 
 /* Query and fragment may carry personal data (emails, tokens): never sent. */
