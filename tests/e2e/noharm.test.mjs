@@ -98,7 +98,8 @@ test("a page with its own `rum` global, or junk in the queue, keeps working and 
     `${system.demoUrl}/cart?delay=0`,
     () => {
       const hostile = { toString() { throw new Error("no string for you"); } };
-      window.rum = [null, 42, [], ["dim", hostile, "v"], ["group", hostile], ["dim", "ok", "1"]];
+      // A lone surrogate in a value: as a JSON escape it would get the beacon refused.
+      window.rum = [null, 42, [], ["dim", hostile, "v"], ["group", hostile], ["dim", "ok", "1"], ["dim", "lone", "a\ud800b"]];
     },
     { expectAgent: true }
   );
