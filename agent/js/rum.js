@@ -48,7 +48,6 @@ function start(data, src, sample) {
   onHidden(function (at) {
     w.hidden(at);
     finishLcp();
-    timeLcpResource();
     readNavigation();
     takeRecords(clsObserver, onShifts);
     takeRecords(inpObserver, onEvents);

@@ -7,8 +7,6 @@ use crate::page_view::{Field, PageView};
 /// The agent's state for the page.
 #[derive(Debug, Default)]
 pub struct Agent {
-    /// Whether the browser reports layout shifts (without, there is no CLS at all).
-    layout_shifts: bool,
     /// When the page was first hidden (`INFINITY` while it has stayed visible): paints after
     /// that moment do not count (web-vitals' visibility watcher).
     first_hidden: f64,
@@ -27,7 +25,6 @@ impl Agent {
     /// The first page view of the page.
     pub fn new(first_hidden: f64, layout_shifts: bool) -> Self {
         Agent {
-            layout_shifts,
             first_hidden,
             cls: Cls::new(layout_shifts),
             ..Agent::default()
@@ -82,7 +79,7 @@ impl Agent {
             restored: true,
             first_hidden: if hidden_now { 0.0 } else { f64::INFINITY },
             inp: Inp::starting_at(interaction_count),
-            ..Agent::new(0.0, self.layout_shifts)
+            ..Agent::new(0.0, self.cls.observed)
         };
         self.page_view.set(Field::Ttfb, 0.0);
     }

@@ -18,11 +18,14 @@ function observeLcp() {
     });
 }
 
-/* Takes the entries still queued and stops observing: LCP is final from here on. */
+/* Takes the entries still queued and stops observing: LCP is final from here on, so its
+ * resource is timed once, here, not at every later hide. */
 function finishLcp() {
+  if (!lcpObserver) return;
   takeRecords(lcpObserver, onLcpEntries);
-  if (lcpObserver) lcpObserver.disconnect();
+  lcpObserver.disconnect();
   lcpObserver = 0;
+  timeLcpResource();
 }
 
 /* The LCP resource's timing, for the sub-parts. */

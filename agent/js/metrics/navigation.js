@@ -11,7 +11,7 @@ function readNavigation() {
 /* The navigation type as the wire format names it (web-vitals' navigationType). */
 function navigationType() {
   var e = navigationEntry();
-  return document.prerendering || activationStart() > 0 ? "prerender"
+  return document.prerendering || (e && e.activationStart) > 0 ? "prerender"
     : document.wasDiscarded ? "restore"
     : (e && e.type) || "navigate";
 }
