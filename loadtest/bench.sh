@@ -22,8 +22,8 @@ http {
 }
 NGINX
 
-start_collector() { # fsync
-  RUM__SERVER__LISTEN=127.0.0.1:18090 RUM__SERVER__WORKERS=$workers RUM__CLICKHOUSE__DATABASE=rum_bench \
+start_collector() { # fsync [clickhouse url]
+  CLICKHOUSE_URL=${2:-$CLICKHOUSE_URL} RUM__SERVER__LISTEN=127.0.0.1:18090 RUM__SERVER__WORKERS=$workers RUM__CLICKHOUSE__DATABASE=rum_bench \
   RUM__WAL__DIR="$work/wal" RUM__WAL__FSYNC=$1 RUM__SERVER__TRUSTED_PROXIES='["127.0.0.1"]' \
   RUM__GEOIP__PATH=.state/geoip/GeoLite2-City.mmdb RUM__LOG__LEVEL=error \
     "$bin"/collector serve >/dev/null 2>&1 &
@@ -47,31 +47,58 @@ stop_collector
 start_collector false
 nofsync_rate=$(wrk -t2 -c64 -d"${secs}s" -s "$work/post.lua" http://127.0.0.1:18090/v1/beacon | rate_of)
 stop_collector
-echo "| server | req/s |"
-echo "|---|---|"
-echo "| nginx \`return 204\` | $nginx_rate |"
-echo "| collector, WAL fsync on | $coll_rate ($(awk "BEGIN {printf \"%.2f\", $coll_rate/$nginx_rate}")× nginx) |"
-echo "| collector, WAL fsync off | $nofsync_rate ($(awk "BEGIN {printf \"%.2f\", $nofsync_rate/$nginx_rate}")× nginx) |"
-echo
-half=$((coll_rate / 2))
-# The realistic-mix generator shares the cores with the collector and ClickHouse; past a few
-# thousand requests per second it, not the collector, falls behind (it reports its achieved
-# rate). LATENCY_RATE defaults to what it can offer on a 2-core machine.
-rate=${LATENCY_RATE:-2000}
-echo "## Latency at $rate req/s (half the maximum would be $half req/s), open loop, realistic mix"
+# A new connection per request: wrk reconnects after every reply that closes.
+nginx -c "$work/nginx.conf"
+nginx_new=$(wrk -t2 -c64 -d"${secs}s" -H "Connection: close" -s "$work/post.lua" http://127.0.0.1:18091/v1/beacon | rate_of)
+kill "$(cat "$work/nginx.pid")"
 start_collector true
-for ka in 90 0; do
-  run="bench${ka}k$(date +%s)"
+coll_new=$(wrk -t2 -c64 -d"${secs}s" -H "Connection: close" -s "$work/post.lua" http://127.0.0.1:18090/v1/beacon | rate_of)
+stop_collector
+ratio() { awk "BEGIN {printf \"%.2f\", $1/$2}"; }
+echo "| server | keep-alive req/s | new connection per request req/s |"
+echo "|---|---|---|"
+echo "| nginx \`return 204\` | $nginx_rate | $nginx_new |"
+echo "| collector, WAL fsync on | $coll_rate ($(ratio "$coll_rate" "$nginx_rate")× nginx) | $coll_new ($(ratio "$coll_new" "$nginx_new")× nginx) |"
+echo "| collector, WAL fsync off | $nofsync_rate ($(ratio "$nofsync_rate" "$nginx_rate")× nginx) | |"
+echo
+
+# Half of each maximum, offered by the realistic-mix generator (requests are built before
+# the clock starts, so it does not compete with the collector for the cores).
+rate_ka=${LATENCY_RATE:-$((coll_rate / 2))}
+rate_new=${LATENCY_RATE:-$((coll_new / 2))}
+latency_run() { # keepalive_pct rate label [verify]
+  local run
+  run="bench${1}k$(date +%s)"
   ( sleep $((secs / 2 + 2)); echo "rss_mib=$(rss_mib "$collector_pid")" >"$work/rss" ) &
-  "$bin"/loadtest run --collector http://127.0.0.1:18090 --rate "$rate" --seconds "$secs" --ramp 2 \
-    --keepalive-pct "$ka" --run "$run" --dir "$work/acked" 2>/dev/null >"$work/run.json"
-  verify=$("$bin"/loadtest verify --run "$run" --dir "$work/acked" --database rum_bench)
-  echo "### keep-alive ${ka} %"
+  local rss_pid=$!
+  "$bin"/loadtest run --collector http://127.0.0.1:18090 --rate "$2" --seconds "$secs" --ramp 2 \
+    --keepalive-pct "$1" --run "$run" --dir "$work/acked" 2>/dev/null >"$work/run.json"
+  wait "$rss_pid"
+  echo "### $3: $2 req/s, keep-alive $1 %"
   echo '```'
-  python3 -c "import json,sys; r=json.load(open('$work/run.json')); v=json.loads(sys.argv[1]); print('achieved', r['achieved_rate'], 'req/s; latency ms', r['latency_ms'], '; statuses', r['statuses']); print('accounting: acknowledged', v['acknowledged'], 'landed', v['landed'], 'missing', v['missing'], 'counted', v['page_views_counted'])" "$verify"
+  python3 -c "import json; r=json.load(open('$work/run.json')); print('achieved', r['achieved_rate'], 'req/s; latency ms', r['latency_ms'], '; statuses', r['statuses'])"
   cat "$work/rss"
+  if [[ ${4:-verify} == verify ]]; then verify "$run"; fi
   echo '```'
-done
+  last_run=$run
+}
+verify() {
+  "$bin"/loadtest verify --run "$1" --dir "$work/acked" --database rum_bench --wait 120 |
+    python3 -c "import json,sys; v=json.load(sys.stdin); print('accounting: acknowledged', v['acknowledged'], 'landed', v['landed'], 'missing', v['missing'], 'counted', v['page_views_counted'])"
+}
+echo "## Latency at half the maximum, open loop, realistic mix, WAL fsync on"
+start_collector true
+latency_run 90 "$rate_ka" "ClickHouse on the same cores"
+latency_run 0 "$rate_new" "ClickHouse on the same cores, new connections"
+stop_collector
+# The collector alone: ClickHouse unreachable, so rows wait in the log; then a restart with
+# ClickHouse drains them, and the accounting checks that nothing was lost on the way.
+start_collector true http://127.0.0.1:9
+latency_run 90 "$rate_ka" "collector alone (ClickHouse unreachable)" later
+stop_collector
+start_collector true
+echo "after a restart with ClickHouse reachable:"
+verify "$last_run"
 stop_collector
 echo
 echo "## Agent size"

@@ -3,6 +3,7 @@
 //! omission), and verifies end to end that every acknowledged beacon landed in ClickHouse.
 
 mod generate;
+mod http;
 mod run;
 mod verify;
 

@@ -3,6 +3,7 @@
 //! latency instead of silently lowering the offered rate (no coordinated omission).
 
 use crate::generate::{self, Mix};
+use crate::http;
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -28,8 +29,9 @@ pub struct Args {
     /// Seconds at full rate.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-    /// Upper bound on requests, whatever the rate and duration.
-    #[arg(long, default_value_t = 10_000_000)]
+    /// Upper bound on requests, whatever the rate and duration (all are built in memory
+    /// before the clock starts, about 1 KB each).
+    #[arg(long, default_value_t = 2_000_000)]
     max_requests: u64,
     /// Requests in flight before the generator counts new ones as dropped (bounds memory).
     #[arg(long, default_value_t = 20_000)]
@@ -71,18 +73,58 @@ fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 120_000_000, 3).expect("valid bounds")
 }
 
+/// One request, built before the clock starts.
+struct Prepared {
+    bytes: Vec<u8>,
+    keep_alive: bool,
+    page_view: Option<String>,
+}
+
+/// The due times of the run, as offsets from its start: a linear ramp, then the full rate.
+fn schedule(a: &Args) -> Vec<Duration> {
+    let total = Duration::from_secs(a.ramp + a.seconds);
+    let mut due = Duration::ZERO;
+    let mut out = Vec::new();
+    while due < total && (out.len() as u64) < a.max_requests {
+        let ramp = if a.ramp == 0 {
+            1.0
+        } else {
+            (due.as_secs_f64() / a.ramp as f64).clamp(0.02, 1.0)
+        };
+        due += Duration::from_secs_f64(1.0 / (a.rate.max(1) as f64 * ramp));
+        out.push(due);
+    }
+    out
+}
+
 /// Runs the load and prints the summary.
 pub async fn run(a: Args) -> Result<(), String> {
-    let host = a
+    let authority = a
         .collector
         .split("://")
         .nth(1)
         .unwrap_or("")
-        .split([':', '/'])
-        .next()
-        .unwrap_or("");
+        .trim_end_matches('/');
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if !port.ends_with(']') => h,
+        _ => authority,
+    };
     if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
         return Err(format!("refusing to load {host:?}: loopback targets only"));
+    }
+    let with_port = if authority.ends_with(']') || !authority.contains(':') {
+        format!("{authority}:80")
+    } else {
+        authority.to_string()
+    };
+    let addr = tokio::net::lookup_host(&with_port)
+        .await
+        .map_err(|e| format!("{authority}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{authority}: no address"))?;
+    // "localhost" could be made to resolve elsewhere.
+    if !addr.ip().is_loopback() {
+        return Err(format!("refusing to load {addr}: loopback targets only"));
     }
     let run = a.run.clone().unwrap_or_else(|| {
         let t = SystemTime::now()
@@ -90,93 +132,87 @@ pub async fn run(a: Args) -> Result<(), String> {
             .map_or(0, |d| d.as_secs());
         format!("lt{t}")
     });
-    let url = format!("{}/v1/beacon", a.collector.trim_end_matches('/'));
-    let pooled = reqwest::Client::builder()
-        .pool_max_idle_per_host(1024)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let fresh = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let tally = Arc::new(Tally::default());
-    *tally.latency.lock().unwrap() = Some(histogram());
-    *tally.window.lock().unwrap() = Some(histogram());
     let mix = Mix {
         bad_pct: a.bad_pct,
         gzip_pct: a.gzip_pct,
         update_pct: a.update_pct,
         sampled_pct: a.sampled_pct,
     };
+    // Every request is built before the clock starts, so JSON and gzip work does not compete
+    // with the server for the cores while it is measured.
+    let due = schedule(&a);
+    let prepared: Vec<Prepared> = (0..due.len() as u64)
+        .map(|n| {
+            let req = generate::request(&run, n, &a.site, mix);
+            let keep_alive = fastrand::u32(0..100) < a.keepalive_pct;
+            let mut headers = vec![
+                ("content-type", "text/plain"),
+                ("user-agent", req.user_agent),
+                ("x-forwarded-for", req.ip.as_str()),
+            ];
+            if req.gzip {
+                headers.push(("content-encoding", "gzip"));
+            }
+            Prepared {
+                bytes: http::post(authority, "/v1/beacon", &headers, &req.body, keep_alive),
+                keep_alive,
+                page_view: req.page_view,
+            }
+        })
+        .collect();
+    let pool = Arc::new(http::Pool::new(addr));
+    let tally = Arc::new(Tally::default());
+    *tally.latency.lock().unwrap() = Some(histogram());
+    *tally.window.lock().unwrap() = Some(histogram());
 
     eprintln!(
-        "run {run}: {} req/s to {url} for {} s (+{} s ramp)",
-        a.rate, a.seconds, a.ramp
+        "run {run}: {} req/s to {authority} for {} s (+{} s ramp), {} requests prepared",
+        a.rate,
+        a.seconds,
+        a.ramp,
+        prepared.len()
     );
     let start = Instant::now();
-    let total = Duration::from_secs(a.ramp + a.seconds);
-    let mut due = start;
-    let mut n = 0u64;
     let mut tasks = Vec::new();
     let mut next_report = start + Duration::from_secs(1);
     let mut sent_at_report = 0u64;
-    while due.duration_since(start) < total && n < a.max_requests {
-        let elapsed = due.duration_since(start).as_secs_f64();
-        let ramp = if a.ramp == 0 {
-            1.0
-        } else {
-            (elapsed / a.ramp as f64).clamp(0.02, 1.0)
-        };
-        due += Duration::from_secs_f64(1.0 / (a.rate.max(1) as f64 * ramp));
-        tokio::time::sleep_until(due.into()).await;
+    let mut n = 0u64;
+    for (offset, req) in due.into_iter().zip(prepared) {
+        let intended = start + offset;
+        // Requests already due go out at once: sleeping would wait for the timer's next
+        // millisecond tick and add that to every request at high rates.
+        if intended > Instant::now() {
+            tokio::time::sleep_until(intended.into()).await;
+        }
         if Instant::now() >= next_report {
             progress(&tally, n - sent_at_report, start);
             sent_at_report = n;
             next_report += Duration::from_secs(1);
         }
+        n += 1;
         if tally.in_flight.load(Relaxed) >= a.max_in_flight {
             tally.dropped.fetch_add(1, Relaxed);
-            n += 1;
             continue;
         }
-        let req = generate::request(&run, n, &a.site, mix);
-        n += 1;
-        let client = if fastrand::u32(0..100) < a.keepalive_pct {
-            pooled.clone()
-        } else {
-            fresh.clone()
-        };
-        let (url, tally, intended) = (url.clone(), tally.clone(), due);
+        let (pool, tally) = (pool.clone(), tally.clone());
         tally.in_flight.fetch_add(1, Relaxed);
         tasks.push(tokio::spawn(async move {
-            let mut b = client
-                .post(url)
-                .header("content-type", "text/plain")
-                .header("user-agent", req.user_agent)
-                .header("x-forwarded-for", req.ip)
-                .body(req.body);
-            if req.gzip {
-                b = b.header("content-encoding", "gzip");
-            }
-            let outcome = match b.send().await {
-                Ok(r) => r.status().as_u16().to_string(),
-                Err(e) if e.is_connect() => "connect_error".to_string(),
-                Err(_) => "io_error".to_string(),
-            };
+            let outcome = pool.send(&req.bytes, req.keep_alive).await;
             let micros = intended.elapsed().as_micros().max(1) as u64;
             for h in [&tally.latency, &tally.window] {
                 if let Some(h) = h.lock().unwrap().as_mut() {
                     let _ = h.record(micros.min(120_000_000));
                 }
             }
-            if (outcome == "204" || outcome == "200") && req.page_view.is_some() {
-                tally
-                    .acked
-                    .lock()
-                    .unwrap()
-                    .push(req.page_view.unwrap_or_default());
+            let ok = matches!(outcome, Ok(200 | 204));
+            if let (true, Some(pv)) = (ok, req.page_view) {
+                tally.acked.lock().unwrap().push(pv);
             }
-            *tally.statuses.lock().unwrap().entry(outcome).or_default() += 1;
+            let key = match outcome {
+                Ok(status) => status.to_string(),
+                Err(f) => f.name().to_string(),
+            };
+            *tally.statuses.lock().unwrap().entry(key).or_default() += 1;
             tally.in_flight.fetch_sub(1, Relaxed);
         }));
         if tasks.len() > 4096 {
