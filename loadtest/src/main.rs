@@ -4,6 +4,7 @@
 
 mod generate;
 mod http;
+mod progress;
 mod run;
 mod verify;
 

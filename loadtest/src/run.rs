@@ -4,6 +4,7 @@
 
 use crate::generate::{self, Mix};
 use crate::http;
+use crate::progress::Progress;
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -67,6 +68,16 @@ struct Tally {
     window: Mutex<Option<Histogram<u64>>>,
     in_flight: AtomicU64,
     dropped: AtomicU64,
+}
+
+/// Counts a request in flight until dropped, so a request that ends in any way (even a
+/// panic) lets the run finish.
+struct InFlight<'a>(&'a AtomicU64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
 }
 
 fn histogram() -> Histogram<u64> {
@@ -172,8 +183,8 @@ pub async fn run(a: Args) -> Result<(), String> {
         a.ramp,
         prepared.len()
     );
+    let progress = Progress::new(prepared.len() as u64);
     let start = Instant::now();
-    let mut tasks = Vec::new();
     let mut next_report = start + Duration::from_secs(1);
     let mut sent_at_report = 0u64;
     let mut n = 0u64;
@@ -185,7 +196,7 @@ pub async fn run(a: Args) -> Result<(), String> {
             tokio::time::sleep_until(intended.into()).await;
         }
         if Instant::now() >= next_report {
-            progress(&tally, n - sent_at_report, start);
+            second(&progress, &tally, n, n - sent_at_report, start);
             sent_at_report = n;
             next_report += Duration::from_secs(1);
         }
@@ -196,7 +207,8 @@ pub async fn run(a: Args) -> Result<(), String> {
         }
         let (pool, tally) = (pool.clone(), tally.clone());
         tally.in_flight.fetch_add(1, Relaxed);
-        tasks.push(tokio::spawn(async move {
+        tokio::spawn(async move {
+            let _in_flight = InFlight(&tally.in_flight);
             let outcome = pool.send(&req.bytes, req.keep_alive).await;
             let micros = intended.elapsed().as_micros().max(1) as u64;
             for h in [&tally.latency, &tally.window] {
@@ -213,30 +225,32 @@ pub async fn run(a: Args) -> Result<(), String> {
                 Err(f) => f.name().to_string(),
             };
             *tally.statuses.lock().unwrap().entry(key).or_default() += 1;
-            tally.in_flight.fetch_sub(1, Relaxed);
-        }));
-        if tasks.len() > 4096 {
-            tasks.retain(|t| !t.is_finished());
-        }
+        });
     }
     let offered_secs = start.elapsed().as_secs_f64();
-    for t in tasks {
-        let _ = t.await;
+    // Every request ends (reply, error or the server closing), so in-flight reaches zero;
+    // counting beats keeping a handle per request, which cost a scan per send when
+    // thousands were in flight.
+    while tally.in_flight.load(Relaxed) > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    progress.finish();
     summary(&a, &run, &tally, n, offered_secs)
 }
 
-fn progress(t: &Tally, sent: u64, start: Instant) {
+/// Reports the second that just ended and starts the next one's p99.
+fn second(progress: &Progress, t: &Tally, sent: u64, rate: u64, start: Instant) {
     let mut w = t.window.lock().unwrap();
     let p99 = w.as_ref().map_or(0, |h| h.value_at_quantile(0.99));
     if let Some(h) = w.as_mut() {
         h.reset();
     }
-    eprintln!(
-        "  t={:>4.0}s  rate={sent:>6}/s  p99={:>8.2} ms  in_flight={}",
+    progress.second(
         start.elapsed().as_secs_f64(),
+        sent,
+        rate,
         p99 as f64 / 1000.0,
-        t.in_flight.load(Relaxed)
+        t.in_flight.load(Relaxed),
     );
 }
 
