@@ -224,7 +224,8 @@ pub struct Wal {
     /// Group commit: after the first waiting beacon, wait this long (µs) for more to share
     /// the write and fsync. 0 still groups whatever queued during the previous fsync.
     pub commit_delay_us: u64,
-    /// Size at which a new segment file is started, bytes.
+    /// Size at which a new segment file is started, bytes (with fsync on, segment files are
+    /// zero-filled to this size ahead of use).
     pub segment_bytes: u64,
     /// Disk cap, bytes: beyond it new beacons get 503 with Retry-After; nothing accepted is
     /// dropped.

@@ -2,7 +2,8 @@
 //! disk, so nothing accepted is lost when ClickHouse is down or the collector dies.
 //!
 //! One writer thread appends records and fsyncs once for everything that arrived meanwhile
-//! (group commit), then publishes the durable end of the log. The batcher reads records up to
+//! (group commit), then publishes the durable end of the log. With fsync on, segments are
+//! zero-filled ahead by a helper thread, so a sync flushes data without a size change. The batcher reads records up to
 //! that end, inserts them, and deletes segments once ClickHouse acknowledged all their rows.
 //! Each start writes to a new segment, so a torn tail from a crash is never appended to; the
 //! reader stops a segment at its first invalid record.
@@ -144,6 +145,27 @@ pub fn open(cfg: &WalConfig, metrics: Arc<Metrics>) -> io::Result<(Wal, watch::R
         segment: first_new,
         offset: 0,
     });
+    // With fsync on, segments are zero-filled ahead of time: an fdatasync after an append
+    // must also commit the file's new size to the file system's journal, one over blocks
+    // already written flushes only the data (287 µs against 148 µs per sync on our test
+    // disk, BENCHMARKS.md). The reader stops at the zero header after the last record.
+    let zeroer = if cfg.fsync {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (dir, bytes) = (cfg.dir.clone(), cfg.segment_bytes);
+        std::thread::Builder::new()
+            .name("wal-zeroer".into())
+            .spawn(move || {
+                for () in rx {
+                    if !dir.join(SPARE).exists() {
+                        prepare_spare(&dir, bytes);
+                    }
+                }
+            })?;
+        let _ = tx.send(());
+        Some(tx)
+    } else {
+        None
+    };
     let writer = Writer {
         dir: cfg.dir.clone(),
         segment_bytes: cfg.segment_bytes,
@@ -153,6 +175,8 @@ pub fn open(cfg: &WalConfig, metrics: Arc<Metrics>) -> io::Result<(Wal, watch::R
         id: first_new,
         file: None,
         offset: 0,
+        len: 0,
+        zeroer,
     };
     std::thread::Builder::new()
         .name("wal-writer".into())
@@ -175,7 +199,39 @@ struct Writer {
     metrics: Arc<Metrics>,
     id: u64,
     file: Option<File>,
+    /// Where the next record goes.
     offset: u64,
+    /// The segment file's length (beyond `offset` when it was zero-filled ahead).
+    len: u64,
+    /// Asks the zeroer thread for the next zero-filled segment (fsync on only).
+    zeroer: Option<std::sync::mpsc::Sender<()>>,
+}
+
+/// Name of the zero-filled file that becomes the next segment.
+const SPARE: &str = "spare.zero";
+
+/// Writes a zero-filled file of `bytes` and moves it into place as the spare segment, so a
+/// spare that exists is always whole.
+fn zero_fill_spare(dir: &Path, bytes: u64) -> io::Result<()> {
+    let tmp = dir.join("spare.tmp");
+    let mut file = File::create(&tmp)?;
+    let zeros = vec![0u8; 1 << 20];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        file.write_all(&zeros[..n])?;
+        left -= n as u64;
+    }
+    file.sync_all()?;
+    fs::rename(tmp, dir.join(SPARE))
+}
+
+/// [`zero_fill_spare`], leaving no partial file behind on failure (a full disk, say).
+fn prepare_spare(dir: &Path, bytes: u64) {
+    if let Err(e) = zero_fill_spare(dir, bytes) {
+        let _ = fs::remove_file(dir.join("spare.tmp"));
+        tracing::warn!(error = %e, "could not prepare a zero-filled log segment; appending instead");
+    }
 }
 
 impl Writer {
@@ -219,37 +275,59 @@ impl Writer {
     }
 
     fn write(&mut self, buf: &[u8]) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
         if self.file.is_none() || self.offset >= self.segment_bytes {
             self.roll()?;
         }
         let file = self.file.as_mut().expect("segment open after roll");
-        if let Err(e) =
-            file.write_all(buf)
-                .and_then(|_| if self.fsync { file.sync_data() } else { Ok(()) })
-        {
+        if let Err(e) = file.write_all_at(buf, self.offset).and_then(|_| {
+            if self.fsync {
+                file.sync_data()
+            } else {
+                Ok(())
+            }
+        }) {
             // The segment may now end in a partial record: never append after it.
             self.file = None;
             return Err(e);
         }
         self.offset += buf.len() as u64;
-        self.metrics.wal_bytes.fetch_add(buf.len() as u64, Relaxed);
+        if self.offset > self.len {
+            self.metrics
+                .wal_bytes
+                .fetch_add(self.offset - self.len, Relaxed);
+            self.len = self.offset;
+        }
         self.metrics.wal_fsyncs.fetch_add(1, Relaxed);
         Ok(())
     }
 
+    /// Starts the next segment: the zero-filled spare when one is ready, else an empty file.
     fn roll(&mut self) -> io::Result<()> {
         if self.file.is_some() {
             self.id += 1;
         }
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(segment_path(&self.dir, self.id))?;
+        let path = segment_path(&self.dir, self.id);
+        let spare = self.dir.join(SPARE);
+        let file = if self.zeroer.is_some() && !path.exists() && fs::rename(&spare, &path).is_ok() {
+            OpenOptions::new().write(true).open(&path)?
+        } else {
+            OpenOptions::new()
+                .create_new(true)
+                .write(true)
+                .open(&path)?
+        };
         // The new file's directory entry must survive a crash too.
         File::open(&self.dir)?.sync_all()?;
+        // Disk use counts whole files, as the batcher subtracts them when it deletes one.
+        self.len = file.metadata()?.len();
+        self.metrics.wal_bytes.fetch_add(self.len, Relaxed);
         self.file = Some(file);
         self.offset = 0;
         self.metrics.wal_segments.fetch_add(1, Relaxed);
+        if let Some(z) = &self.zeroer {
+            let _ = z.send(());
+        }
         Ok(())
     }
 }
@@ -477,6 +555,71 @@ mod tests {
             (r2.rows, &out[..]),
             (1, &marked(b"third", 42, 7, whole)[..])
         );
+    }
+
+    #[tokio::test]
+    async fn zero_filled_segments_read_like_appended_ones() {
+        let dir = temp_dir("zeroed");
+        let cfg = WalConfig {
+            dir: dir.clone(),
+            segment_bytes: 4096,
+            ..WalConfig::default()
+        };
+        let metrics = Arc::new(Metrics::default());
+        let (wal, durable) = open(&cfg, metrics.clone()).unwrap();
+        let rows: Vec<Vec<u8>> = (0..60)
+            .map(|i| format!("row-{i:03}-{}", "x".repeat(200)).into_bytes())
+            .collect();
+        for row in &rows {
+            // The zeroer works in the background; waiting for its spare before each append
+            // makes every segment start from one.
+            for _ in 0..500 {
+                if dir.join(SPARE).exists() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            let bytes = records(&[row]).freeze();
+            wal.append(Chunk { rows: 1, bytes }).await.unwrap();
+        }
+        let end = *durable.borrow();
+        let ids = segments(&dir).unwrap();
+        assert!(
+            ids.len() >= 3,
+            "60 rows of ~240 bytes span 4 KiB segments: {ids:?}"
+        );
+        // The current segment is zero-filled past its last record (an appended one would
+        // end there).
+        let current = fs::metadata(segment_path(&dir, end.segment)).unwrap().len();
+        assert!(end.offset < cfg.segment_bytes && current == cfg.segment_bytes);
+        let on_disk: u64 = ids
+            .iter()
+            .map(|&id| fs::metadata(segment_path(&dir, id)).unwrap().len())
+            .sum();
+        assert_eq!(
+            metrics.wal_bytes.load(Relaxed),
+            on_disk,
+            "disk use counts whole files"
+        );
+        // Read as after a restart (to each file's end): every row in order, and the current
+        // segment ends at the zero header after its last record.
+        let mut out = BytesMut::new();
+        let mut read = 0;
+        for &id in &ids {
+            let r = read_records(&dir, 9, id, 0, None, 1000, &mut out).unwrap();
+            assert!(r.exhausted);
+            if id == end.segment {
+                assert_eq!(r.offset, end.offset);
+            }
+            read += r.rows;
+        }
+        assert_eq!(read, 60);
+        let mut at = 0;
+        for row in &rows {
+            assert_eq!(&out[at..at + row.len()], &row[..]);
+            at += row.len() + MARKER;
+        }
+        assert_eq!(at, out.len());
     }
 
     #[test]
