@@ -44,26 +44,34 @@ def version_tuple(v):
     return tuple(int(x) for x in v.split(".")[:2])
 
 
-def main():
+def apply_migrations(s, server, quiet=False):
+    """Applies every migration in order into database `rum` of session `s`, skipping those
+    that need a newer server; returns the number that failed."""
     failures = 0
+    say = (lambda _: None) if quiet else print
+    s.query(f"CREATE DATABASE IF NOT EXISTS {DB}")
+    for path in sorted((ROOT / "sql/migrations").glob("*.sql")):
+        text = path.read_text()
+        need = re.search(r"^-- min_version:\s*([\d.]+)", text, re.M)
+        if need and version_tuple(need.group(1)) > version_tuple(server):
+            say(f"  skip  {path.stem} (needs {need.group(1)})")
+            continue
+        try:
+            for stmt in statements(fill(text, {"db": DB, "retention_days": "400"})):
+                s.query(stmt)
+            say(f"  ok    {path.stem}")
+        except Exception as e:  # noqa: BLE001 - report every failure, then exit non-zero
+            failures += 1
+            print(f"  FAIL  {path.stem}: {e}")
+    return failures
+
+
+def main():
     with tempfile.TemporaryDirectory() as tmp:
         s = session.Session(tmp)
         server = s.query("SELECT version()", "TSV").data().strip()
         print(f"current engine: ClickHouse {server}")
-        s.query(f"CREATE DATABASE IF NOT EXISTS {DB}")
-        for path in sorted((ROOT / "sql/migrations").glob("*.sql")):
-            text = path.read_text()
-            need = re.search(r"^-- min_version:\s*([\d.]+)", text, re.M)
-            if need and version_tuple(need.group(1)) > version_tuple(server):
-                print(f"  skip  {path.stem} (needs {need.group(1)})")
-                continue
-            try:
-                for stmt in statements(fill(text, {"db": DB, "retention_days": "400"})):
-                    s.query(stmt)
-                print(f"  ok    {path.stem}")
-            except Exception as e:  # noqa: BLE001 - report every failure, then exit non-zero
-                failures += 1
-                print(f"  FAIL  {path.stem}: {e}")
+        failures = apply_migrations(s, server)
 
         # A few page views so reports aggregate real rows (one with three beacons).
         now = int(time.time())
