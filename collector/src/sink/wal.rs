@@ -3,10 +3,11 @@
 //!
 //! One writer thread appends records and fsyncs once for everything that arrived meanwhile
 //! (group commit), then publishes the durable end of the log. With fsync on, segments are
-//! zero-filled ahead by a helper thread, so a sync flushes data without a size change. The batcher reads records up to
-//! that end, inserts them, and deletes segments once ClickHouse acknowledged all their rows.
-//! Each start writes to a new segment, so a torn tail from a crash is never appended to; the
-//! reader stops a segment at its first invalid record.
+//! zero-filled ahead by a helper thread, so a sync flushes data without a size change. The
+//! batcher reads records up to that end, inserts them, and deletes segments once ClickHouse
+//! acknowledged all their rows. Each start writes to a new segment, so a torn tail from a
+//! crash is never appended to; the reader stops a segment at its first invalid record (or
+//! at the zero header after its last one).
 //!
 //! Every record holds one row, and the row ends with the columns `wal_id, wal_pos` (zeros in
 //! the file). The reader fills them in: the log's id and the position right after the record.
