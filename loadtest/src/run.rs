@@ -110,12 +110,9 @@ fn schedule(a: &Args) -> Vec<Duration> {
 
 /// Runs the load and prints the summary.
 pub async fn run(a: Args) -> Result<(), String> {
-    let authority = a
-        .collector
-        .split("://")
-        .nth(1)
-        .unwrap_or("")
-        .trim_end_matches('/');
+    let rest = a.collector.split("://").nth(1).unwrap_or("");
+    let (authority, base) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = format!("{}/v1/beacon", base.trim_end_matches('/'));
     let host = match authority.rsplit_once(':') {
         Some((h, port)) if !port.ends_with(']') => h,
         _ => authority,
@@ -165,7 +162,7 @@ pub async fn run(a: Args) -> Result<(), String> {
                 headers.push(("content-encoding", "gzip"));
             }
             Prepared {
-                bytes: http::post(authority, "/v1/beacon", &headers, &req.body, keep_alive),
+                bytes: http::post(authority, &path, &headers, &req.body, keep_alive),
                 keep_alive,
                 page_view: req.page_view,
             }
