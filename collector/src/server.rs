@@ -206,6 +206,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
 /// burst of connections (each with its buffers) otherwise left the collector at 235-354 MiB
 /// for good after it passed (BENCHMARKS.md, Memory); with nothing to return a trim is cheap.
 fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     tokio::spawn(async {
         loop {
             tokio::time::sleep(Duration::from_secs(10)).await;
