@@ -2,7 +2,7 @@
 # Reproduces the numbers in BENCHMARKS.md: the collector against nginx answering 204 on the
 # same machine with the same worker count and the same load tools, latency at half load,
 # fsync on/off, keep-alive vs new connections, memory, end-to-end accounting, agent size.
-#   loadtest/bench.sh            (SECONDS_PER_RUN=10 WORKERS=2 by default)
+#   loadtest/bench.sh            (SECONDS_PER_RUN=10 WORKERS=2 STEADY_RATE=16000 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA_APT_PACKAGES="wrk=wrk nginx=nginx-light" ./scripts/setup.sh >/dev/null
@@ -88,20 +88,31 @@ verify() {
   "$bin"/loadtest verify --run "$1" --dir "$work/acked" --database rum_bench --wait 120 |
     python3 -c "import json,sys; v=json.load(sys.stdin); print('accounting: acknowledged', v['acknowledged'], 'landed', v['landed'], 'missing', v['missing'], 'counted', v['page_views_counted'])"
 }
-echo "## Latency at half the maximum, open loop, realistic mix, WAL fsync on"
-start_collector true
-latency_run 90 "$rate_ka" "ClickHouse on the same cores"
-latency_run 0 "$rate_new" "ClickHouse on the same cores, new connections"
-stop_collector
-# The collector alone: ClickHouse unreachable, so rows wait in the log; then a restart with
-# ClickHouse drains them, and the accounting checks that nothing was lost on the way.
-start_collector true http://127.0.0.1:9
-latency_run 90 "$rate_ka" "collector alone (ClickHouse unreachable)" later
-stop_collector
-start_collector true
-echo "after a restart with ClickHouse reachable:"
-verify "$last_run"
-stop_collector
-echo
+latency_section() { # title rate_keepalive rate_new_connections
+  echo "## Latency at $1, open loop, realistic mix, WAL fsync on"
+  start_collector true
+  latency_run 90 "$2" "ClickHouse on the same cores"
+  latency_run 0 "$3" "ClickHouse on the same cores, new connections"
+  stop_collector
+  # The collector alone: ClickHouse unreachable, so rows wait in the log; then a restart
+  # with ClickHouse drains them, and the accounting checks that nothing was lost on the way.
+  start_collector true http://127.0.0.1:9
+  latency_run 90 "$2" "collector alone (ClickHouse unreachable)" later
+  local alone=$last_run
+  latency_run 0 "$3" "collector alone, new connections" later
+  local alone_new=$last_run
+  stop_collector
+  start_collector true
+  echo "after a restart with ClickHouse reachable:"
+  verify "$alone"
+  verify "$alone_new"
+  stop_collector
+  echo
+}
+latency_section "half the maximum" "$rate_ka" "$rate_new"
+# What the generator can offer next to the collector on a 2-core machine without falling
+# behind itself.
+steady=${STEADY_RATE:-16000}
+latency_section "$steady req/s ($((steady / 2)) with new connections)" "$steady" "$((steady / 2))"
 echo "## Agent size"
 echo "rum.js $(gzip -9c agent/dist/rum.js | wc -c) B + rum_agent_bg.wasm $(gzip -9c agent/dist/rum_agent_bg.wasm | wc -c) B gzipped"

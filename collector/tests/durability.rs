@@ -211,6 +211,25 @@ async fn rows_that_landed_are_not_inserted_again_after_a_restart() {
 }
 
 #[tokio::test]
+async fn a_restart_without_traffic_then_another_delivers_every_beacon() {
+    // A run that receives nothing still moves its cursor past the previous run's segments
+    // and deletes them. The next run must not number its segments below that cursor: it did,
+    // and the rows it acknowledged were never read.
+    let db = support::fresh_database("idle_restart");
+    let setup = Setup::new(&db, &[]).await;
+    let c = setup.collector(&db).await;
+    let acked = traffic(c.url.clone(), "first", 30, 300).await;
+    assert_all_landed_once(&db, &acked, "first", 30).await;
+    assert_eq!(c.terminate().0, Some(0));
+    let idle = setup.collector(&db).await;
+    assert_eq!(idle.terminate().0, Some(0));
+    let c = setup.collector(&db).await;
+    let acked = traffic(c.url.clone(), "third", 30, 300).await;
+    assert_all_landed_once(&db, &acked, "third", 30).await;
+    query(&format!("DROP DATABASE {db}")).await;
+}
+
+#[tokio::test]
 async fn sigterm_under_traffic_exits_zero_after_draining() {
     let db = support::fresh_database("sigterm");
     let c = Collector::start(&db).await;

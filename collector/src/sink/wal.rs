@@ -133,7 +133,13 @@ pub fn open(cfg: &WalConfig, metrics: Arc<Metrics>) -> io::Result<(Wal, watch::R
     metrics.wal_bytes.store(bytes, Relaxed);
     metrics.wal_writable.store(true, Relaxed);
     metrics.wal_segments.store(existing.len() as u64, Relaxed);
-    let first_new = existing.last().map_or(1, |last| last + 1);
+    // Segment ids never go back: a run that got no traffic moves the cursor past the last
+    // segment and deletes it, and a new segment numbered below the cursor would never be
+    // read (its rows' positions would also sort before what already landed).
+    let first_new = existing
+        .last()
+        .map_or(1, |last| last + 1)
+        .max(load_cursor(&cfg.dir).map_or(1, |c| c.segment + 1));
     if !existing.is_empty() {
         tracing::info!(
             segments = existing.len(),
