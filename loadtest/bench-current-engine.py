@@ -11,35 +11,22 @@ scripts/setup.sh's venv for chdb. In process there is no HTTP round trip: compar
 import os
 import pathlib
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests/sql"))
-from current_engine import apply_migrations, fill, statements  # noqa: E402
+from current_engine import DB, apply_migrations, fill, report_sql, statements  # noqa: E402
 
 from chdb import session  # noqa: E402
 
-DB = "rum"
 QUERIES = [
     ("rollup, last hour: p75 TTFB/LCP per minute", ["timeseries", "--since", "1h"]),
     ("raw, one day: p50-p99 per page group", ["percentiles", "--since", "1d"]),
     ("signals refresh", ["signals"]),
     ("forecast input, 8 days per minute", ["traffic_history"]),
 ]
-
-
-def report_sql(args):
-    bin_dir = os.environ.get("RUM_BIN_DIR") or str(
-        pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release"
-    )
-    return subprocess.run(
-        [f"{bin_dir}/collector", "report", *args, "--print-sql"],
-        env={**os.environ, "RUM__CLICKHOUSE__DATABASE": DB},
-        check=True, capture_output=True, text=True,
-    ).stdout
 
 
 def main():

@@ -44,6 +44,19 @@ def version_tuple(v):
     return tuple(int(x) for x in v.split(".")[:2])
 
 
+def report_sql(args):
+    """The SQL `collector report ARGS` sends for database `rum`: the collector fills its own
+    report templates (`--print-sql`), so this runs exactly what the CLI would."""
+    bin_dir = os.environ.get("RUM_BIN_DIR") or str(
+        pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release"
+    )
+    return subprocess.run(
+        [f"{bin_dir}/collector", "report", *args, "--print-sql"],
+        env={**os.environ, "RUM__CLICKHOUSE__DATABASE": DB},
+        check=True, capture_output=True, text=True,
+    ).stdout
+
+
 def apply_migrations(s, server, quiet=False):
     """Applies every migration in order into database `rum` of session `s`, skipping those
     that need a newer server; returns the number that failed."""
@@ -87,23 +100,11 @@ def main():
             "page_group, navigation_type, ttfb_ms, fcp_ms, lcp_ms, cls, inp_ms, lcp_rating, "
             "country_code, device_class, browser, is_bot, sample_rate) VALUES " + ",".join(rows)
         )
-        # The collector fills the report templates itself (`report --print-sql`), so this
-        # runs exactly what `collector report` would send.
-        collector = os.environ.get("RUM_BIN_DIR") or str(
-            pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release"
-        )
-
-        def report_sql(name):
-            return subprocess.run(
-                [f"{collector}/collector", "report", name, "--print-sql", "--site", "demo",
-                 "--from", str(now - 3600), "--to", str(now + 60)],
-                env={**os.environ, "RUM__CLICKHOUSE__DATABASE": DB},
-                check=True, capture_output=True, text=True,
-            ).stdout
-
         for path in sorted((ROOT / "sql/reports").glob("*.sql")):
             try:
-                out = s.query(report_sql(path.stem), "TSVWithNames").data()
+                sql = report_sql([path.stem, "--site", "demo", "--from", str(now - 3600),
+                                  "--to", str(now + 60)])
+                out = s.query(sql, "TSVWithNames").data()
                 lines = out.strip().splitlines()
                 print(f"  ok    report {path.stem} ({len(lines) - 1} rows)")
             except Exception as e:  # noqa: BLE001
