@@ -216,11 +216,13 @@ struct Writer {
 
 /// Name of the zero-filled file that becomes the next segment.
 const SPARE: &str = "spare.zero";
+/// Name of the spare while it is being written.
+const SPARE_TMP: &str = "spare.tmp";
 
 /// Writes a zero-filled file of `bytes` and moves it into place as the spare segment, so a
 /// spare that exists is always whole.
 fn zero_fill_spare(dir: &Path, bytes: u64) -> io::Result<()> {
-    let tmp = dir.join("spare.tmp");
+    let tmp = dir.join(SPARE_TMP);
     let mut file = File::create(&tmp)?;
     let zeros = vec![0u8; 1 << 20];
     let mut left = bytes;
@@ -236,7 +238,7 @@ fn zero_fill_spare(dir: &Path, bytes: u64) -> io::Result<()> {
 /// [`zero_fill_spare`], leaving no partial file behind on failure (a full disk, say).
 fn prepare_spare(dir: &Path, bytes: u64) {
     if let Err(e) = zero_fill_spare(dir, bytes) {
-        let _ = fs::remove_file(dir.join("spare.tmp"));
+        let _ = fs::remove_file(dir.join(SPARE_TMP));
         tracing::warn!(error = %e, "could not prepare a zero-filled log segment; appending instead");
     }
 }
