@@ -59,13 +59,21 @@ const webVitals = `${readFileSync(new URL("../node_modules/web-vitals/dist/web-v
   });
 })();`;
 
-/** One traced page load with rum.js as built (`agent`), empty (`none`) or web-vitals. */
-async function load(browser, system, i, script) {
+/**
+ * A fresh page whose rum.js is `body`. Every variant is served this way: request interception
+ * changes the page's own tasks, so all must pay it alike.
+ */
+async function pageServing(browser, body) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  // Every variant is served the same way: request interception changes the page's own tasks.
-  const body = { agent: builtAgent, none: "", "web-vitals": webVitals }[script];
   await page.route("**/rum.js", (r) => r.fulfill({ body, contentType: "text/javascript" }));
+  return { context, page };
+}
+
+/** One traced page load with rum.js as built (`agent`), empty (`none`) or web-vitals. */
+async function load(browser, system, i, script) {
+  const body = { agent: builtAgent, none: "", "web-vitals": webVitals }[script];
+  const { context, page } = await pageServing(browser, body);
   await browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline"] });
   await page.goto(`${system.demoUrl}/product/cost-${i}`, { waitUntil: "load" });
   // No agentRunning(): Playwright's polling would itself run on the main thread.
@@ -104,9 +112,7 @@ function timedAgent() {
 
 /** One untraced page load with the self-timed agent, load to hide: [start ms, total ms]. */
 async function timeAgent(browser, system, i, body) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.route("**/rum.js", (r) => r.fulfill({ body, contentType: "text/javascript" }));
+  const { context, page } = await pageServing(browser, body);
   await page.goto(`${system.demoUrl}/product/start-${i}`, { waitUntil: "load" });
   await page.waitForFunction(() => self.__rumStartMs);
   await page.waitForFunction(() => document.querySelector("img.hero")?.complete);
