@@ -106,6 +106,8 @@ impl Batcher {
         loop {
             let durable = *self.durable.borrow_and_update();
             self.track_lag(durable);
+            // The batch's age runs from when unread rows were first seen, read or not (fill
+            // only ever reads such rows, so this is the one place that starts the clock).
             if self.read < durable {
                 self.oldest.get_or_insert_with(Instant::now);
             }
@@ -191,7 +193,6 @@ impl Batcher {
             match read {
                 Ok(Ok((r, out))) => {
                     if r.rows > 0 {
-                        self.oldest.get_or_insert_with(Instant::now);
                         // Usually the whole batch comes in one read: an empty buffer takes
                         // `out` as is instead of copying it.
                         self.buf.unsplit(out);
