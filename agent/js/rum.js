@@ -45,6 +45,7 @@ function start(data, src, sample) {
   observeFcp();
   observeLcp();
   observeInp();
+  readViewport();
   onHidden(function (at) {
     w.hidden(at);
     finishLcp();

@@ -24,7 +24,8 @@ after(async () => {
 
 const COLUMNS = `page_view_id, seq, navigation_type, ttfb_ms, fcp_ms, lcp_ms, cls, inp_ms, fid_ms,
   lcp_element, lcp_url, lcp_resource_delay_ms, inp_target, inp_event, inp_input_delay_ms,
-  inp_processing_ms, cls_target, dim_keys, dim_values, redirect_ms, request_ms, response_ms`;
+  inp_processing_ms, cls_target, dim_keys, dim_values, redirect_ms, request_ms, response_ms,
+  viewport_width, viewport_height`;
 
 /** Rows of `path`, latest beacon per page view, once `count` page views arrived. */
 async function pageViews(path, count) {
@@ -75,6 +76,7 @@ test("slow server, late hero image, late banner, slow button: same numbers as we
         }).observe({ type: "largest-contentful-paint", buffered: true })
       )
   );
+  const viewport = await page.evaluate(() => [innerWidth, innerHeight]);
   await leave(page);
 
   const [row] = await pageViews(path, 1);
@@ -101,6 +103,7 @@ test("slow server, late hero image, late banner, slow button: same numbers as we
   assert.ok(row.cls_target.length > 0, "largest shift source");
   assert.ok(row.request_ms !== null && row.response_ms !== null, "navigation phases");
   assert.deepEqual([row.dim_keys, row.dim_values], [["ab_test"], ["B"]], "custom dimension from rum.push");
+  assert.deepEqual([row.viewport_width, row.viewport_height], viewport, "viewport, read after the first paint");
 });
 
 test("a page restored from the back/forward cache is a second page view", async () => {

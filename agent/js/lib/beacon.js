@@ -22,6 +22,18 @@ function hint(body, key, value) {
   if (value >= 0) body[key] = value;
 }
 
+/* The viewport, read once in the first task after a frame is painted, when layout is clean:
+ * `innerWidth` on a page with pending DOM changes forces a synchronous layout, which a read
+ * at hide time would cost the page. Unknown (not sent) if the page never painted. */
+var viewport = {};
+function readViewport() {
+  requestAnimationFrame(safe(function () {
+    setTimeout(safe(function () {
+      viewport = { w: innerWidth, h: innerHeight };
+    }));
+  }));
+}
+
 function beacon(view, seq) {
   var body = { v: 1, site: view.site, pv: view.id, seq: seq, url: view.url, nav: view.nav }, c = navigator.connection || {};
   FIELDS.forEach(function (key, i) {
@@ -39,8 +51,8 @@ function beacon(view, seq) {
   if (c.saveData != null) body.save_data = !!c.saveData;
   hint(body, "mem", navigator.deviceMemory);
   hint(body, "cpus", navigator.hardwareConcurrency);
-  hint(body, "vw", innerWidth);
-  hint(body, "vh", innerHeight);
+  hint(body, "vw", viewport.w);
+  hint(body, "vh", viewport.h);
   if (view.sample < 1) body.sample = view.sample;
   return JSON.stringify(body);
 }
