@@ -34,6 +34,10 @@ enum Cmd {
         /// Overrides `clickhouse.cluster`; the collector needs the same setting.
         #[arg(long, value_name = "NAME")]
         cluster: Option<String>,
+        /// Stop after the migration with this number (e.g. `--to 6` applies 0001-0006): to
+        /// upgrade in steps. Default: all.
+        #[arg(long, value_name = "NUMBER")]
+        to: Option<u32>,
     },
     /// Print a report from ClickHouse (default: percentiles per page group).
     Report {
@@ -143,8 +147,9 @@ async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
     let client = rum_collector::sink::clickhouse::client(&cfg.clickhouse);
     let db = &cfg.clickhouse.database;
     match cmd {
-        Cmd::Migrate { dry_run, .. } => {
-            let (version, reports) = migrate::migrate(&client, &cfg.clickhouse, dry_run).await?;
+        Cmd::Migrate { dry_run, to, .. } => {
+            let (version, reports) =
+                migrate::migrate(&client, &cfg.clickhouse, dry_run, to).await?;
             let on = match cfg.clickhouse.cluster.as_str() {
                 "" => String::new(),
                 c => format!(", cluster {c}"),

@@ -153,3 +153,68 @@ async fn migrations_and_every_report_run_and_count_each_page_view_once() {
     drop(c);
     query(&format!("DROP DATABASE {db}")).await;
 }
+
+/// What both rollups answer: page views, a percentile state of each kind, and the rows.
+async fn rollup_figures(db: &str) -> String {
+    query(&format!(
+        "SELECT (SELECT countMerge(page_views) FROM {db}.page_groups_minute), \
+         (SELECT quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(lcp) FROM {db}.page_groups_minute), \
+         (SELECT countMerge(page_views) FROM {db}.page_views_minute), \
+         (SELECT quantilesTDigestMerge(0.5, 0.75, 0.95, 0.99)(cls) FROM {db}.page_views_minute), \
+         (SELECT count() FROM {db}.page_views WHERE seq = 1)"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn rebuilding_the_rollups_with_small_granules_keeps_their_rows_and_feeds_them() {
+    let db = support::fresh_database("granules");
+    let generate = |rows: u32| {
+        include_str!("../../loadtest/generate-page-views.sql")
+            .replace("{db}", &db)
+            .replace("{rows}", &rows.to_string())
+    };
+    let staged = cli(&db, &["migrate", "--to", "6"]);
+    assert!(
+        staged.contains("0006_") && !staged.contains("0007_"),
+        "{staged}"
+    );
+    query(&generate(3000)).await;
+    let before = rollup_figures(&db).await;
+
+    let upgrade = cli(&db, &["migrate"]);
+    assert!(upgrade.contains("0007_rollups_small_granules"), "{upgrade}");
+    assert_eq!(
+        rollup_figures(&db).await,
+        before,
+        "the copy keeps every state"
+    );
+    for rollup in ["page_groups_minute_data", "page_views_minute_data"] {
+        let ddl = query(&format!("SHOW CREATE TABLE {db}.{rollup}")).await;
+        assert!(ddl.contains("index_granularity = 256"), "{ddl}");
+    }
+    // A re-run (as after a failure) does not copy twice; new rows still reach both rollups.
+    query(&format!(
+        "ALTER TABLE {db}.schema_migrations DELETE WHERE version = 7"
+    ))
+    .await;
+    wait_for(
+        &format!("SELECT count() FROM {db}.schema_migrations WHERE version = 7"),
+        "0",
+    )
+    .await;
+    cli(&db, &["migrate"]);
+    assert_eq!(rollup_figures(&db).await, before, "no second copy");
+    query(&generate(500)).await;
+    let after: Vec<String> = rollup_figures(&db)
+        .await
+        .split('\t')
+        .map(|s| s.trim().to_string())
+        .collect();
+    assert_eq!(after[0], after[4], "page groups rollup: every first beacon");
+    assert_eq!(
+        after[2], after[4],
+        "device and country rollup: every first beacon"
+    );
+    query(&format!("DROP DATABASE {db}")).await;
+}

@@ -4,8 +4,8 @@
 //! use unchanged. All DDL runs `ON CLUSTER`, so ClickHouse needs ZooKeeper (or Keeper) and
 //! the macros `{shard}` and `{replica}` (`{replica}` unique per server).
 //!
-//! The migration files stay single-server SQL; this module rewrites the four statement
-//! forms they use and refuses anything else, so a new form cannot silently run unclustered.
+//! The migration files stay single-server SQL; this module rewrites the statement forms they
+//! use and refuses anything else, so a new form cannot silently run unclustered.
 
 /// Suffix of the per-server tables.
 pub const LOCAL: &str = "_local";
@@ -57,7 +57,14 @@ impl Cluster<'_> {
             ])
         } else if let Some(rest) = s.strip_prefix("CREATE MATERIALIZED VIEW IF NOT EXISTS ") {
             let (view, body) = self.split_name(rest)?;
-            let body = self.replicated_engine(body, view)?;
+            let body = match body.strip_prefix("TO ") {
+                // Each server's view writes to that server's replicated table.
+                Some(target) => {
+                    let (table, rest) = self.split_name(target)?;
+                    format!("TO {}.{table}{LOCAL} {rest}", self.db)
+                }
+                None => self.replicated_engine(body, view)?,
+            };
             // The view reads what is inserted into this server's local table.
             let body = self.local_sources(&body);
             Ok(vec![
@@ -87,6 +94,10 @@ impl Cluster<'_> {
                 )
             })?;
             Ok(vec![local, self.drop(table), self.distributed(table, key)])
+        } else if s.starts_with(&format!("INSERT INTO {}.", self.db)) {
+            // Unchanged: run once, it reads and writes through the Distributed tables, so it
+            // copies the whole cluster's rows once.
+            Ok(vec![s.to_string()])
         } else if let Some(rest) = s.strip_prefix("DROP TABLE IF EXISTS ") {
             let (table, _) = self.split_name(rest)?;
             Ok(vec![
@@ -96,7 +107,8 @@ impl Cluster<'_> {
         } else {
             Err(format!(
                 "statement not supported with --cluster (expected CREATE TABLE IF NOT EXISTS, \
-                 CREATE MATERIALIZED VIEW IF NOT EXISTS, ALTER TABLE or DROP TABLE IF EXISTS): {}",
+                 CREATE MATERIALIZED VIEW IF NOT EXISTS, ALTER TABLE, INSERT INTO or \
+                 DROP TABLE IF EXISTS): {}",
                 s.lines().next().unwrap_or_default()
             ))
         }
@@ -276,6 +288,27 @@ mod tests {
     }
 
     #[test]
+    fn a_view_into_a_table_writes_to_the_local_one_and_copies_run_once() {
+        let out = C
+            .rewrite(
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS rum.m TO rum.m_data\nAS SELECT x FROM rum.page_views",
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            [
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS rum.m_local ON CLUSTER shop TO \
+                 rum.m_data_local AS SELECT x FROM rum.page_views_local",
+                "CREATE TABLE IF NOT EXISTS rum.m ON CLUSTER shop AS rum.m_local \
+                 ENGINE = Distributed(shop, rum, m_local, rand())",
+            ]
+        );
+        let copy = "INSERT INTO rum.m_data SELECT * FROM rum.m";
+        assert_eq!(C.rewrite(copy, None).unwrap(), [copy]);
+    }
+
+    #[test]
     fn alters_reach_local_tables_and_column_changes_recreate_the_distributed_one() {
         let alter = "ALTER TABLE rum.t MODIFY COLUMN a LowCardinality(String)";
         let cols = C.rewrite(alter, Some("sipHash64(a)")).unwrap();
@@ -312,7 +345,8 @@ mod tests {
 
     #[test]
     fn other_statements_are_refused() {
-        assert!(C.rewrite("INSERT INTO rum.t VALUES (1)", None).is_err());
+        assert!(C.rewrite("RENAME TABLE rum.a TO rum.b", None).is_err());
+        assert!(C.rewrite("INSERT INTO other.t VALUES (1)", None).is_err());
         assert!(C
             .rewrite(
                 "CREATE TABLE IF NOT EXISTS other.t (a UInt8) ENGINE = MergeTree() ORDER BY a",

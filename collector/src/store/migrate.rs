@@ -47,11 +47,13 @@ pub struct Report {
     pub statements: Vec<String>,
 }
 
-/// Applies pending migrations; with `dry_run` only reports what would run.
+/// Applies pending migrations, those numbered up to `up_to` if given (a staged upgrade);
+/// with `dry_run` only reports what would run.
 pub async fn migrate(
     client: &clickhouse::Client,
     cfg: &crate::config::ClickHouse,
     dry_run: bool,
+    up_to: Option<u32>,
 ) -> Result<(ServerVersion, Vec<Report>), MigrateError> {
     let db = cfg.database.as_str();
     let cluster = (!cfg.cluster.is_empty()).then_some(Cluster {
@@ -115,6 +117,9 @@ pub async fn migrate(
             .ok_or_else(|| {
                 MigrateError::Malformed(name.to_string(), "name must start with a number".into())
             })?;
+        if up_to.is_some_and(|last| number > last) {
+            break;
+        }
         let needs = sql::header(text, "min_version").map(super::parse_version);
         let vars = [
             ("db", db.to_string()),
