@@ -40,6 +40,9 @@ def main():
         text = (ROOT / "loadtest/generate-page-views.sql").read_text()
         for stmt in statements(fill(text, {"db": DB, "rows": rows})):
             s.query(stmt)
+        # Rollups merged into one part each, as in bench-clickhouse.sh.
+        for rollup in ("page_groups_minute_data", "page_views_minute_data"):
+            s.query(f"OPTIMIZE TABLE {DB}.{rollup} FINAL")
         print(f"## Current engine (chdb, ClickHouse {server}): {rows} page views, in process")
         print()
         print(f"Generated and inserted in {time.monotonic() - started:.0f} s.")
