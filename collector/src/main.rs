@@ -136,6 +136,10 @@ fn main() -> ExitCode {
     }
 }
 
+/// `collector migrate` waits this long for another migrator (a collector starting up), past
+/// the lock's 10-minute staleness, so a lock left by a dead migrator is taken over.
+const LOCK_WAIT: migrate::OnLocked = migrate::OnLocked::Wait(Duration::from_secs(15 * 60));
+
 async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
     if let Cmd::Migrate {
         cluster: Some(name),
@@ -149,7 +153,7 @@ async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
     match cmd {
         Cmd::Migrate { dry_run, to, .. } => {
             let (version, reports) =
-                migrate::migrate(&client, &cfg.clickhouse, dry_run, to).await?;
+                migrate::migrate(&client, &cfg.clickhouse, dry_run, to, LOCK_WAIT).await?;
             let on = match cfg.clickhouse.cluster.as_str() {
                 "" => String::new(),
                 c => format!(", cluster {c}"),

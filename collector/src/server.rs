@@ -28,7 +28,15 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         tracing::warn!(warning = %w, "configuration");
     }
     let client = ch::client(&cfg.clickhouse);
-    match migrate::migrate(&client, &cfg.clickhouse, false, None).await {
+    match migrate::migrate(
+        &client,
+        &cfg.clickhouse,
+        false,
+        None,
+        migrate::OnLocked::Fail,
+    )
+    .await
+    {
         Ok((version, reports)) => {
             let applied = reports
                 .iter()
@@ -43,7 +51,8 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_secs(5)).await;
-                    match migrate::migrate(&client, &ch, false, None).await {
+                    match migrate::migrate(&client, &ch, false, None, migrate::OnLocked::Fail).await
+                    {
                         Ok(_) => break tracing::info!("migrations applied after retry"),
                         Err(e) => tracing::warn!(error = %e, "migrations still failing"),
                     }

@@ -166,20 +166,22 @@ async fn rollup_figures(db: &str) -> String {
     .await
 }
 
+/// `rows` generated page views (with update beacons) into `db`'s raw table, server-side.
+fn generate(db: &str, rows: u32) -> String {
+    include_str!("../../loadtest/generate-page-views.sql")
+        .replace("{db}", db)
+        .replace("{rows}", &rows.to_string())
+}
+
 #[tokio::test]
 async fn rebuilding_the_rollups_with_small_granules_keeps_their_rows_and_feeds_them() {
     let db = support::fresh_database("granules");
-    let generate = |rows: u32| {
-        include_str!("../../loadtest/generate-page-views.sql")
-            .replace("{db}", &db)
-            .replace("{rows}", &rows.to_string())
-    };
     let staged = cli(&db, &["migrate", "--to", "6"]);
     assert!(
         staged.contains("0006_") && !staged.contains("0007_"),
         "{staged}"
     );
-    query(&generate(3000)).await;
+    query(&generate(&db, 3000)).await;
     let before = rollup_figures(&db).await;
 
     let upgrade = cli(&db, &["migrate"]);
@@ -205,7 +207,7 @@ async fn rebuilding_the_rollups_with_small_granules_keeps_their_rows_and_feeds_t
     .await;
     cli(&db, &["migrate"]);
     assert_eq!(rollup_figures(&db).await, before, "no second copy");
-    query(&generate(500)).await;
+    query(&generate(&db, 500)).await;
     let after: Vec<String> = rollup_figures(&db)
         .await
         .split('\t')
@@ -216,5 +218,35 @@ async fn rebuilding_the_rollups_with_small_granules_keeps_their_rows_and_feeds_t
         after[2], after[4],
         "device and country rollup: every first beacon"
     );
+    query(&format!("DROP DATABASE {db}")).await;
+}
+
+#[tokio::test]
+async fn migrators_started_together_apply_each_migration_once() {
+    let db = support::fresh_database("together");
+    cli(&db, &["migrate", "--to", "6"]);
+    query(&generate(&db, 3000)).await;
+    let before = rollup_figures(&db).await;
+    // A fleet of collectors starting at once: each migrates at start-up.
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| cli(&db, &["migrate"]));
+        }
+    });
+    let twice = query(&format!(
+        "SELECT version FROM {db}.schema_migrations GROUP BY version HAVING count() > 1"
+    ))
+    .await;
+    assert_eq!(twice, "", "migrations recorded more than once");
+    assert_eq!(
+        rollup_figures(&db).await,
+        before,
+        "0007 copied the rollups once"
+    );
+    let lock = query(&format!(
+        "SELECT count() FROM system.tables WHERE database = '{db}' AND name LIKE '%lock%'"
+    ))
+    .await;
+    assert_eq!(lock.trim(), "0", "the lock is released");
     query(&format!("DROP DATABASE {db}")).await;
 }

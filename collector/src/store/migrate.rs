@@ -4,6 +4,7 @@
 
 use super::cluster::Cluster;
 use super::{server_version, sql, ServerVersion, MIGRATIONS};
+use std::time::Duration;
 use thiserror::Error;
 
 /// Why migrating failed.
@@ -20,6 +21,9 @@ pub enum MigrateError {
     /// A migration file is malformed.
     #[error("migration {0}: {1}")]
     Malformed(String, String),
+    /// Another migrator holds the lock (the table named here).
+    #[error("another migrator holds the lock {0}; it is released when that one finishes, or taken over after 10 minutes")]
+    Locked(String),
 }
 
 /// What happened to one migration.
@@ -47,67 +51,102 @@ pub struct Report {
     pub statements: Vec<String>,
 }
 
+/// What to do when another migrator holds the lock.
+#[derive(Debug, Clone, Copy)]
+pub enum OnLocked {
+    /// Give up at once with [`MigrateError::Locked`] (`serve` retries in the background).
+    Fail,
+    /// Poll until the lock is free, for at most this long.
+    Wait(Duration),
+}
+
 /// Applies pending migrations, those numbered up to `up_to` if given (a staged upgrade);
-/// with `dry_run` only reports what would run.
+/// with `dry_run` only reports what would run. One migrator at a time per database:
+/// collectors of a fleet start together and each migrates at start-up.
 pub async fn migrate(
     client: &clickhouse::Client,
     cfg: &crate::config::ClickHouse,
     dry_run: bool,
     up_to: Option<u32>,
+    on_locked: OnLocked,
 ) -> Result<(ServerVersion, Vec<Report>), MigrateError> {
     let db = cfg.database.as_str();
     let cluster = (!cfg.cluster.is_empty()).then_some(Cluster {
         name: &cfg.cluster,
         db,
     });
-    let stmt_err = |name: &str| {
-        let name = name.to_string();
-        move |source| MigrateError::Statement {
-            name: name.clone(),
-            source,
-        }
-    };
     let version = server_version(client)
         .await
         .map_err(stmt_err("server version"))?;
-    let applied: Vec<u32> = if dry_run
-        && !table_exists(client, db)
+    if dry_run {
+        let applied = if table_exists(client, db)
             .await
             .map_err(stmt_err("schema_migrations"))?
-    {
-        Vec::new()
-    } else {
-        if !dry_run {
-            let (database, migrations) = match &cluster {
-                Some(c) => (c.create_database(), c.schema_migrations()),
-                None => (
-                    format!("CREATE DATABASE IF NOT EXISTS {db}"),
-                    format!(
-                        "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, \
-                         name String, applied_at DateTime) ENGINE = MergeTree ORDER BY version"
-                    ),
-                ),
-            };
-            client
-                .query(&database)
-                .execute()
-                .await
-                .map_err(stmt_err("create database"))?;
-            client
-                .query(&migrations)
-                .execute()
-                .await
-                .map_err(stmt_err("schema_migrations"))?;
-        }
-        let text = super::fetch_string(
-            client,
-            &format!("SELECT version FROM {db}.schema_migrations"),
-        )
-        .await
-        .map_err(stmt_err("schema_migrations"))?;
-        text.lines().filter_map(|l| l.parse().ok()).collect()
+        {
+            applied(client, db).await?
+        } else {
+            Vec::new()
+        };
+        let reports = run(client, cfg, cluster, version, &applied, true, up_to).await?;
+        return Ok((version, reports));
+    }
+    let (database, migrations) = match &cluster {
+        Some(c) => (c.create_database(), c.schema_migrations()),
+        None => (
+            format!("CREATE DATABASE IF NOT EXISTS {db}"),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, \
+                 name String, applied_at DateTime) ENGINE = MergeTree ORDER BY version"
+            ),
+        ),
     };
+    for sql in [&database, &migrations] {
+        client
+            .query(sql)
+            .execute()
+            .await
+            .map_err(stmt_err("schema_migrations"))?;
+    }
+    let lock = Lock::take(client, db, cluster.as_ref(), on_locked).await?;
+    // What was applied is read under the lock: a migrator that held it may just have
+    // applied more.
+    let result = match applied(client, db).await {
+        Ok(done) => run(client, cfg, cluster, version, &done, false, up_to).await,
+        Err(e) => Err(e),
+    };
+    lock.release(client).await;
+    Ok((version, result?))
+}
 
+fn stmt_err(name: &str) -> impl Fn(clickhouse::error::Error) -> MigrateError {
+    let name = name.to_string();
+    move |source| MigrateError::Statement {
+        name: name.clone(),
+        source,
+    }
+}
+
+async fn applied(client: &clickhouse::Client, db: &str) -> Result<Vec<u32>, MigrateError> {
+    let text = super::fetch_string(
+        client,
+        &format!("SELECT version FROM {db}.schema_migrations"),
+    )
+    .await
+    .map_err(stmt_err("schema_migrations"))?;
+    Ok(text.lines().filter_map(|l| l.parse().ok()).collect())
+}
+
+/// Runs (or, in a dry run, lists) every migration not in `applied`.
+async fn run(
+    client: &clickhouse::Client,
+    cfg: &crate::config::ClickHouse,
+    cluster: Option<Cluster<'_>>,
+    version: ServerVersion,
+    applied: &[u32],
+    dry_run: bool,
+    up_to: Option<u32>,
+) -> Result<Vec<Report>, MigrateError> {
+    let db = cfg.database.as_str();
     let mut reports = Vec::new();
     for (name, text) in MIGRATIONS {
         let number: u32 = name
@@ -163,7 +202,86 @@ pub async fn migrate(
             statements,
         });
     }
-    Ok((version, reports))
+    Ok(reports)
+}
+
+/// A lock held by existing: `CREATE TABLE` without `IF NOT EXISTS` succeeds for one
+/// migrator only (on a cluster, through the ordered DDL queue). A migrator that died holding
+/// it leaves the table behind; after [`STALE`] others take it over.
+struct Lock {
+    drop: String,
+}
+
+/// Name of the lock table in the migrated database.
+const LOCK_TABLE: &str = "schema_migrations_lock";
+/// Age after which a lock is taken to belong to a migrator that died.
+const STALE: Duration = Duration::from_secs(600);
+/// How often a waiting migrator looks again.
+const POLL: Duration = Duration::from_secs(1);
+
+impl Lock {
+    async fn take(
+        client: &clickhouse::Client,
+        db: &str,
+        cluster: Option<&Cluster<'_>>,
+        on_locked: OnLocked,
+    ) -> Result<Lock, MigrateError> {
+        let on = cluster
+            .map(|c| format!(" ON CLUSTER {}", c.name))
+            .unwrap_or_default();
+        let create = format!("CREATE TABLE {db}.{LOCK_TABLE}{on} (held UInt8) ENGINE = Memory");
+        let drop = format!("DROP TABLE IF EXISTS {db}.{LOCK_TABLE}{on}");
+        let started = tokio::time::Instant::now();
+        let mut waited = false;
+        loop {
+            match client.query(&create).execute().await {
+                Ok(()) => return Ok(Lock { drop }),
+                Err(e) if e.to_string().contains("already exists") => {}
+                Err(e) => return Err(stmt_err("lock")(e)),
+            }
+            let age = super::fetch_string(
+                client,
+                &format!(
+                    "SELECT toUInt64(now() - metadata_modification_time) FROM system.tables \
+                     WHERE database = {} AND name = '{LOCK_TABLE}'",
+                    sql::quote(db)
+                ),
+            )
+            .await
+            .map_err(stmt_err("lock"))?;
+            match age.trim().parse::<u64>() {
+                Ok(secs) if secs >= STALE.as_secs() => {
+                    tracing::warn!(db, held_secs = secs, "taking over a stale migration lock");
+                    client
+                        .query(&drop)
+                        .execute()
+                        .await
+                        .map_err(stmt_err("lock"))?;
+                    continue;
+                }
+                // Released between our CREATE and this look: try again at once.
+                Err(_) => continue,
+                Ok(_) => {}
+            }
+            match on_locked {
+                OnLocked::Wait(limit) if started.elapsed() < limit => {
+                    if !waited {
+                        tracing::info!(db, "another migrator holds the lock; waiting");
+                        waited = true;
+                    }
+                    tokio::time::sleep(POLL).await;
+                }
+                _ => return Err(MigrateError::Locked(format!("{db}.{LOCK_TABLE}"))),
+            }
+        }
+    }
+
+    /// Best effort: a lock left behind goes stale and is taken over.
+    async fn release(self, client: &clickhouse::Client) {
+        if let Err(e) = client.query(&self.drop).execute().await {
+            tracing::error!(error = %e, "could not release the migration lock");
+        }
+    }
 }
 
 async fn table_exists(
