@@ -78,7 +78,7 @@ latency_run() { # keepalive_pct rate label [verify]
   wait "$rss_pid"
   echo "### $3: $2 req/s, keep-alive $1 %"
   echo '```'
-  python3 -c "import json; r=json.load(open('$work/run.json')); print('achieved', r['achieved_rate'], 'req/s; latency ms', r['latency_ms'], '; statuses', r['statuses'])"
+  python3 -c "import json; r=json.load(open('$work/run.json')); print('achieved', r['achieved_rate'], 'req/s; latency ms', r['latency_ms'], '; of which generator lag', r['generator_lag_ms'], 'and service', r['service_ms'], '; statuses', r['statuses'])"
   cat "$work/rss"
   if [[ ${4:-verify} == verify ]]; then verify "$run"; fi
   echo '```'

@@ -66,6 +66,11 @@ struct Tally {
     statuses: Mutex<BTreeMap<String, u64>>,
     latency: Mutex<Option<Histogram<u64>>>,
     window: Mutex<Option<Histogram<u64>>>,
+    /// From the intended send time to the moment the request's task starts sending: the
+    /// generator's own lateness (on shared cores, part of what `latency` reports).
+    lag: Mutex<Option<Histogram<u64>>>,
+    /// From that moment to the reply: the server's part, without the generator's lateness.
+    service: Mutex<Option<Histogram<u64>>>,
     in_flight: AtomicU64,
     dropped: AtomicU64,
 }
@@ -172,6 +177,8 @@ pub async fn run(a: Args) -> Result<(), String> {
     let tally = Arc::new(Tally::default());
     *tally.latency.lock().unwrap() = Some(histogram());
     *tally.window.lock().unwrap() = Some(histogram());
+    *tally.lag.lock().unwrap() = Some(histogram());
+    *tally.service.lock().unwrap() = Some(histogram());
 
     eprintln!(
         "run {run}: {} req/s to {authority} for {} s (+{} s ramp), {} requests prepared",
@@ -206,11 +213,18 @@ pub async fn run(a: Args) -> Result<(), String> {
         tally.in_flight.fetch_add(1, Relaxed);
         tokio::spawn(async move {
             let _in_flight = InFlight(&tally.in_flight);
+            let began = Instant::now();
             let outcome = pool.send(&req.bytes, req.keep_alive).await;
-            let micros = intended.elapsed().as_micros().max(1) as u64;
-            for h in [&tally.latency, &tally.window] {
+            let micros = |since: Instant| since.elapsed().as_micros().max(1) as u64;
+            let (total, service) = (micros(intended), micros(began));
+            for (h, v) in [
+                (&tally.latency, total),
+                (&tally.window, total),
+                (&tally.lag, total - service.min(total)),
+                (&tally.service, service),
+            ] {
                 if let Some(h) = h.lock().unwrap().as_mut() {
-                    let _ = h.record(micros.min(120_000_000));
+                    let _ = h.record(v.clamp(1, 120_000_000));
                 }
             }
             let ok = matches!(outcome, Ok(200 | 204));
@@ -259,6 +273,12 @@ fn summary(a: &Args, run: &str, t: &Tally, sent: u64, secs: f64) -> Result<(), S
     let h = t.latency.lock().unwrap();
     let h = h.as_ref().expect("histogram");
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    let (lag, service) = (t.lag.lock().unwrap(), t.service.lock().unwrap());
+    let spread = |h: &Option<Histogram<u64>>| {
+        let h = h.as_ref().expect("histogram");
+        let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        serde_json::json!({ "p50": ms(0.5), "p99": ms(0.99), "max": h.max() as f64 / 1000.0 })
+    };
     let statuses = t.statuses.lock().unwrap();
     let s = serde_json::json!({
         "run": run,
@@ -269,6 +289,8 @@ fn summary(a: &Args, run: &str, t: &Tally, sent: u64, secs: f64) -> Result<(), S
         "dropped_by_generator": t.dropped.load(Relaxed),
         "statuses": *statuses,
         "latency_ms": { "p50": ms(0.5), "p90": ms(0.9), "p99": ms(0.99), "p999": ms(0.999), "max": h.max() as f64 / 1000.0 },
+        "generator_lag_ms": spread(&lag),
+        "service_ms": spread(&service),
         "acked_ids": path.display().to_string(),
     });
     println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());

@@ -79,6 +79,17 @@ fn every_acknowledged_beacon_lands_once() {
         summary["acknowledged_beacons"].as_u64().unwrap() > 500,
         "{summary}"
     );
+    // Each request's latency is its generator lag plus its service time, so neither part's
+    // percentile can pass the whole's.
+    let ms = |part: &str, q: &str| summary[part][q].as_f64().unwrap();
+    for q in ["p50", "p99", "max"] {
+        for part in ["generator_lag_ms", "service_ms"] {
+            assert!(
+                ms(part, q) <= ms("latency_ms", q) && ms(part, q) > 0.0,
+                "{part} {q}: {summary}"
+            );
+        }
+    }
     let verify = Command::new(env!("CARGO_BIN_EXE_loadtest"))
         .args(["verify", "--run", &run, "--dir", dir.to_str().unwrap()])
         .args(["--clickhouse", &ch, "--database", &db])
