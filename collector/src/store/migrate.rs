@@ -22,7 +22,11 @@ pub enum MigrateError {
     #[error("migration {0}: {1}")]
     Malformed(String, String),
     /// Another migrator holds the lock (the table named here).
-    #[error("another migrator holds the lock {0}; it is released when that one finishes, or taken over after 10 minutes")]
+    #[error(
+        "another migrator holds the lock {0}; it is released when that one finishes, or taken \
+         over after {stale} s",
+        stale = STALE.as_secs()
+    )]
     Locked(String),
 }
 
@@ -259,9 +263,8 @@ impl Lock {
                         .map_err(stmt_err("lock"))?;
                     continue;
                 }
-                // Released between our CREATE and this look: try again at once.
-                Err(_) => continue,
-                Ok(_) => {}
+                // Held, or gone since our CREATE (then the next round takes it).
+                _ => {}
             }
             match on_locked {
                 OnLocked::Wait(limit) if started.elapsed() < limit => {
