@@ -43,6 +43,11 @@ def main():
         # Rollups merged into one part each, as in bench-clickhouse.sh.
         for rollup in ("page_groups_minute_data", "page_views_minute_data"):
             s.query(f"OPTIMIZE TABLE {DB}.{rollup} FINAL")
+        # A settled server, as in bench-clickhouse.sh: background merges done (at most 5 min).
+        for _ in range(300):
+            if s.query("SELECT count() FROM system.merges", "TSV").data().strip() == "0":
+                break
+            time.sleep(1)
         print(f"## Current engine (chdb, ClickHouse {server}): {rows} page views, in process")
         print()
         print(f"Generated and inserted in {time.monotonic() - started:.0f} s.")
