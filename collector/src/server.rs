@@ -46,7 +46,12 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         }
         // Keep serving: beacons wait in the log until ClickHouse is back and migrated.
         Err(e) => {
-            tracing::error!(error = %e, "migrations failed; retrying in the background");
+            if matches!(e, migrate::MigrateError::Locked(_)) {
+                // A fleet starting together: another collector is migrating.
+                tracing::info!(error = %e, "migrations deferred; retrying in the background");
+            } else {
+                tracing::error!(error = %e, "migrations failed; retrying in the background");
+            }
             let (client, ch) = (client.clone(), cfg.clickhouse.clone());
             tokio::spawn(async move {
                 loop {
