@@ -60,19 +60,39 @@ pub struct Args {
     run: Option<String>,
 }
 
-#[derive(Default)]
 struct Tally {
     acked: Mutex<Vec<String>>,
     statuses: Mutex<BTreeMap<String, u64>>,
-    latency: Mutex<Option<Histogram<u64>>>,
-    window: Mutex<Option<Histogram<u64>>>,
-    /// From the intended send time to the moment the request's task starts sending: the
-    /// generator's own lateness (on shared cores, part of what `latency` reports).
-    lag: Mutex<Option<Histogram<u64>>>,
-    /// From that moment to the reply: the server's part, without the generator's lateness.
-    service: Mutex<Option<Histogram<u64>>>,
+    /// Every request records into all four at once: one lock per request.
+    times: Mutex<Times>,
     in_flight: AtomicU64,
     dropped: AtomicU64,
+}
+
+/// Latency histograms, microseconds.
+struct Times {
+    /// From the intended send time to the reply, over the run.
+    latency: Histogram<u64>,
+    /// The same over the current second (the progress line's p99).
+    window: Histogram<u64>,
+    /// From the intended send time to the moment the request's task starts sending: the
+    /// generator's own lateness (on shared cores, part of what `latency` reports).
+    lag: Histogram<u64>,
+    /// From that moment to the reply: the server's part, without the generator's lateness.
+    service: Histogram<u64>,
+}
+
+impl Times {
+    fn record(&mut self, total: u64, service: u64) {
+        for (h, v) in [
+            (&mut self.latency, total),
+            (&mut self.window, total),
+            (&mut self.lag, total - service.min(total)),
+            (&mut self.service, service),
+        ] {
+            let _ = h.record(v.clamp(1, 120_000_000));
+        }
+    }
 }
 
 /// Counts a request in flight until dropped, so a request that ends in any way (even a
@@ -174,11 +194,18 @@ pub async fn run(a: Args) -> Result<(), String> {
         })
         .collect();
     let pool = Arc::new(http::Pool::new(addr));
-    let tally = Arc::new(Tally::default());
-    *tally.latency.lock().unwrap() = Some(histogram());
-    *tally.window.lock().unwrap() = Some(histogram());
-    *tally.lag.lock().unwrap() = Some(histogram());
-    *tally.service.lock().unwrap() = Some(histogram());
+    let tally = Arc::new(Tally {
+        acked: Mutex::default(),
+        statuses: Mutex::default(),
+        times: Mutex::new(Times {
+            latency: histogram(),
+            window: histogram(),
+            lag: histogram(),
+            service: histogram(),
+        }),
+        in_flight: AtomicU64::default(),
+        dropped: AtomicU64::default(),
+    });
 
     eprintln!(
         "run {run}: {} req/s to {authority} for {} s (+{} s ramp), {} requests prepared",
@@ -218,17 +245,11 @@ pub async fn run(a: Args) -> Result<(), String> {
             // One clock reading for both, so the service time never exceeds the total.
             let now = Instant::now();
             let micros = |since: Instant| now.saturating_duration_since(since).as_micros() as u64;
-            let (total, service) = (micros(intended), micros(began));
-            for (h, v) in [
-                (&tally.latency, total),
-                (&tally.window, total),
-                (&tally.lag, total - service.min(total)),
-                (&tally.service, service),
-            ] {
-                if let Some(h) = h.lock().unwrap().as_mut() {
-                    let _ = h.record(v.clamp(1, 120_000_000));
-                }
-            }
+            tally
+                .times
+                .lock()
+                .unwrap()
+                .record(micros(intended), micros(began));
             let ok = matches!(outcome, Ok(200 | 204));
             if let (true, Some(pv)) = (ok, req.page_view) {
                 tally.acked.lock().unwrap().push(pv);
@@ -253,11 +274,12 @@ pub async fn run(a: Args) -> Result<(), String> {
 
 /// Reports the second that just ended and starts the next one's p99.
 fn second(progress: &Progress, t: &Tally, sent: u64, rate: u64, start: Instant) {
-    let mut w = t.window.lock().unwrap();
-    let p99 = w.as_ref().map_or(0, |h| h.value_at_quantile(0.99));
-    if let Some(h) = w.as_mut() {
-        h.reset();
-    }
+    let p99 = {
+        let w = &mut t.times.lock().unwrap().window;
+        let p99 = w.value_at_quantile(0.99);
+        w.reset();
+        p99
+    };
     progress.second(
         start.elapsed().as_secs_f64(),
         sent,
@@ -272,15 +294,11 @@ fn summary(a: &Args, run: &str, t: &Tally, sent: u64, secs: f64) -> Result<(), S
     std::fs::create_dir_all(&a.dir).map_err(|e| e.to_string())?;
     let path = a.dir.join(format!("{run}.acked"));
     std::fs::write(&path, acked.join("\n")).map_err(|e| format!("{}: {e}", path.display()))?;
-    let h = t.latency.lock().unwrap();
-    let h = h.as_ref().expect("histogram");
-    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
-    let (lag, service) = (t.lag.lock().unwrap(), t.service.lock().unwrap());
-    let spread = |h: &Option<Histogram<u64>>| {
-        let h = h.as_ref().expect("histogram");
-        let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
-        serde_json::json!({ "p50": ms(0.5), "p99": ms(0.99), "max": h.max() as f64 / 1000.0 })
-    };
+    let times = t.times.lock().unwrap();
+    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    let max_ms = |h: &Histogram<u64>| h.max() as f64 / 1000.0;
+    let spread = |h| serde_json::json!({ "p50": ms(h, 0.5), "p99": ms(h, 0.99), "max": max_ms(h) });
+    let h = &times.latency;
     let statuses = t.statuses.lock().unwrap();
     let s = serde_json::json!({
         "run": run,
@@ -290,9 +308,9 @@ fn summary(a: &Args, run: &str, t: &Tally, sent: u64, secs: f64) -> Result<(), S
         "acknowledged_beacons": acked.len(),
         "dropped_by_generator": t.dropped.load(Relaxed),
         "statuses": *statuses,
-        "latency_ms": { "p50": ms(0.5), "p90": ms(0.9), "p99": ms(0.99), "p999": ms(0.999), "max": h.max() as f64 / 1000.0 },
-        "generator_lag_ms": spread(&lag),
-        "service_ms": spread(&service),
+        "latency_ms": { "p50": ms(h, 0.5), "p90": ms(h, 0.9), "p99": ms(h, 0.99), "p999": ms(h, 0.999), "max": max_ms(h) },
+        "generator_lag_ms": spread(&times.lag),
+        "service_ms": spread(&times.service),
         "acked_ids": path.display().to_string(),
     });
     println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());

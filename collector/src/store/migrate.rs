@@ -104,12 +104,11 @@ pub async fn migrate(
             ),
         ),
     };
-    for sql in [&database, &migrations] {
-        client
-            .query(sql)
-            .execute()
-            .await
-            .map_err(stmt_err("schema_migrations"))?;
+    for (sql, what) in [
+        (&database, "create database"),
+        (&migrations, "schema_migrations"),
+    ] {
+        client.query(sql).execute().await.map_err(stmt_err(what))?;
     }
     let lock = Lock::take(client, db, cluster.as_ref(), on_locked).await?;
     // What was applied is read under the lock: a migrator that held it may just have
