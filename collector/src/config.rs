@@ -121,6 +121,9 @@ pub struct ClickHouse {
     /// Cluster name (`remote_servers`) when the tables are Distributed over a cluster
     /// (`collector migrate --cluster`); empty for one server.
     pub cluster: String,
+    /// Seconds after which a migration lock is taken to belong to a migrator that died
+    /// (longer than the slowest migration: 0007 copies the rollups).
+    pub migration_lock_stale_secs: u64,
 }
 
 impl Default for ClickHouse {
@@ -132,6 +135,7 @@ impl Default for ClickHouse {
             password: String::new(),
             retention_days: 400,
             cluster: String::new(),
+            migration_lock_stale_secs: 600,
         }
     }
 }

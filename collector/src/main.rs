@@ -136,10 +136,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// `collector migrate` waits this long for another migrator (a collector starting up), past
-/// the lock's 10-minute staleness, so a lock left by a dead migrator is taken over.
-const LOCK_WAIT: migrate::OnLocked = migrate::OnLocked::Wait(Duration::from_secs(15 * 60));
-
 async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
     if let Cmd::Migrate {
         cluster: Some(name),
@@ -152,8 +148,17 @@ async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
     let db = &cfg.clickhouse.database;
     match cmd {
         Cmd::Migrate { dry_run, to, .. } => {
-            let (version, reports) =
-                migrate::migrate(&client, &cfg.clickhouse, dry_run, to, LOCK_WAIT).await?;
+            // Waits for another migrator (a collector starting up) past the lock's staleness,
+            // so a lock left by a dead migrator is taken over.
+            let wait = Duration::from_secs(cfg.clickhouse.migration_lock_stale_secs + 5 * 60);
+            let (version, reports) = migrate::migrate(
+                &client,
+                &cfg.clickhouse,
+                dry_run,
+                to,
+                migrate::OnLocked::Wait(wait),
+            )
+            .await?;
             let on = match cfg.clickhouse.cluster.as_str() {
                 "" => String::new(),
                 c => format!(", cluster {c}"),

@@ -46,7 +46,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         }
         // Keep serving: beacons wait in the log until ClickHouse is back and migrated.
         Err(e) => {
-            if matches!(e, migrate::MigrateError::Locked(_)) {
+            if matches!(e, migrate::MigrateError::Locked { .. }) {
                 // A fleet starting together: another collector is migrating.
                 tracing::info!(error = %e, "migrations deferred; retrying in the background");
             } else {

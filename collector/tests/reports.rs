@@ -252,3 +252,54 @@ async fn migrators_started_together_apply_each_migration_once() {
     assert_eq!(lock.trim(), "0", "the lock is released");
     query(&format!("DROP DATABASE {db}")).await;
 }
+
+#[tokio::test]
+async fn a_lock_left_by_a_dead_migrator_is_respected_until_stale_then_taken_over() {
+    use rum_collector::store::migrate::{migrate, MigrateError, OnLocked};
+    let db = support::fresh_database("stale_lock");
+    cli(&db, &["migrate", "--to", "6"]);
+    // What a migrator that died mid-way leaves behind.
+    query(&format!(
+        "CREATE TABLE {db}.schema_migrations_lock (held UInt8) ENGINE = Memory"
+    ))
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let mut cfg = rum_collector::config::ClickHouse {
+        url: support::clickhouse_url(),
+        database: db.clone(),
+        ..Default::default()
+    };
+    let client = rum_collector::sink::clickhouse::client(&cfg);
+    let held = migrate(&client, &cfg, false, None, OnLocked::Fail).await;
+    assert!(
+        matches!(
+            held,
+            Err(MigrateError::Locked {
+                stale_secs: 600,
+                ..
+            })
+        ),
+        "a 3 s old lock is respected: {held:?}"
+    );
+    let pending = || async {
+        query(&format!("SELECT max(version) FROM {db}.schema_migrations"))
+            .await
+            .trim()
+            .to_string()
+    };
+    assert_eq!(pending().await, "6", "nothing ran under another's lock");
+    cfg.migration_lock_stale_secs = 2;
+    migrate(&client, &cfg, false, None, OnLocked::Fail)
+        .await
+        .expect("a lock older than the staleness is taken over");
+    assert_eq!(
+        pending().await,
+        rum_collector::store::MIGRATIONS.len().to_string()
+    );
+    let lock = query(&format!(
+        "SELECT count() FROM system.tables WHERE database = '{db}' AND name LIKE '%lock%'"
+    ))
+    .await;
+    assert_eq!(lock.trim(), "0", "the taken-over lock is released");
+    query(&format!("DROP DATABASE {db}")).await;
+}

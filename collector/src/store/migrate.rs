@@ -23,11 +23,15 @@ pub enum MigrateError {
     Malformed(String, String),
     /// Another migrator holds the lock (the table named here).
     #[error(
-        "another migrator holds the lock {0}; it is released when that one finishes, or taken \
-         over after {stale} s",
-        stale = STALE.as_secs()
+        "another migrator holds the lock {table}; it is released when that one finishes, or \
+         taken over once {stale_secs} s old (clickhouse.migration_lock_stale_secs)"
     )]
-    Locked(String),
+    Locked {
+        /// The lock table.
+        table: String,
+        /// Age at which it is taken over.
+        stale_secs: u64,
+    },
 }
 
 /// What happened to one migration.
@@ -110,7 +114,14 @@ pub async fn migrate(
     ] {
         client.query(sql).execute().await.map_err(stmt_err(what))?;
     }
-    let lock = Lock::take(client, db, cluster.as_ref(), on_locked).await?;
+    let lock = Lock::take(
+        client,
+        db,
+        cluster.as_ref(),
+        cfg.migration_lock_stale_secs,
+        on_locked,
+    )
+    .await?;
     // What was applied is read under the lock: a migrator that held it may just have
     // applied more.
     let result = match applied(client, db).await {
@@ -210,15 +221,14 @@ async fn run(
 
 /// A lock held by existing: `CREATE TABLE` without `IF NOT EXISTS` succeeds for one
 /// migrator only (on a cluster, through the ordered DDL queue). A migrator that died holding
-/// it leaves the table behind; after [`STALE`] others take it over.
+/// it leaves the table behind; once it is `clickhouse.migration_lock_stale_secs` old, others
+/// take it over.
 struct Lock {
     drop: String,
 }
 
 /// Name of the lock table in the migrated database.
 const LOCK_TABLE: &str = "schema_migrations_lock";
-/// Age after which a lock is taken to belong to a migrator that died.
-const STALE: Duration = Duration::from_secs(600);
 /// How often a waiting migrator looks again.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -227,6 +237,7 @@ impl Lock {
         client: &clickhouse::Client,
         db: &str,
         cluster: Option<&Cluster<'_>>,
+        stale_secs: u64,
         on_locked: OnLocked,
     ) -> Result<Lock, MigrateError> {
         let on = cluster
@@ -253,7 +264,7 @@ impl Lock {
             .await
             .map_err(stmt_err("lock"))?;
             match age.trim().parse::<u64>() {
-                Ok(secs) if secs >= STALE.as_secs() => {
+                Ok(secs) if secs >= stale_secs => {
                     tracing::warn!(db, held_secs = secs, "taking over a stale migration lock");
                     client
                         .query(&drop)
@@ -273,7 +284,12 @@ impl Lock {
                     }
                     tokio::time::sleep(POLL).await;
                 }
-                _ => return Err(MigrateError::Locked(format!("{db}.{LOCK_TABLE}"))),
+                _ => {
+                    return Err(MigrateError::Locked {
+                        table: format!("{db}.{LOCK_TABLE}"),
+                        stale_secs,
+                    })
+                }
             }
         }
     }
