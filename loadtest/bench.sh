@@ -10,6 +10,9 @@ cargo build --release --quiet --workspace
 ./scripts/build-agent.sh >/dev/null
 # shellcheck source=loadtest/common.sh
 . loadtest/common.sh
+# Every run starts from an empty table: ClickHouse merging the rows of earlier runs into
+# a growing part would load the cores differently from one run to the next.
+curl -fsS "$CLICKHOUSE_URL" --data-binary "DROP DATABASE IF EXISTS rum_bench"
 cat >"$work/nginx.conf" <<NGINX
 worker_processes $workers;
 pid $work/nginx.pid;
@@ -79,6 +82,13 @@ latency_run() { # keepalive_pct rate label [verify]
   echo "### $3: $2 req/s, keep-alive $1 %"
   echo '```'
   python3 -c "import json; r=json.load(open('$work/run.json')); print('achieved', r['achieved_rate'], 'req/s; latency ms', r['latency_ms'], '; of which generator lag', r['generator_lag_ms'], 'and service', r['service_ms'], '; statuses', r['statuses'])"
+  # Whether the log's write + fsync is where a request's tail goes: its group commits by
+  # duration since the collector started.
+  curl -fsS http://127.0.0.1:18090/metrics | python3 -c "
+import re, sys
+b = {m[0]: int(m[1]) for m in re.findall(r'rum_wal_commit_duration_seconds_bucket\{le=\"([^\"]+)\"\} (\d+)', sys.stdin.read())}
+n = b.pop('+Inf') or 1
+print('log group commits', n, '; within 1 ms', round(100 * b['0.001'] / n, 2), '%, 10 ms', round(100 * b['0.01'] / n, 2), '%, 50 ms', round(100 * b['0.05'] / n, 2), '%')"
   cat "$work/rss"
   if [[ ${4:-verify} == verify ]]; then verify "$run"; fi
   echo '```'

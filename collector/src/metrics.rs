@@ -9,12 +9,15 @@ pub const STATUSES: [u16; 14] = [
     200, 204, 304, 400, 401, 403, 404, 405, 413, 415, 429, 500, 502, 503,
 ];
 
-/// Upper bounds (seconds) of the insert latency histogram's buckets.
-const LATENCY_BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+/// Upper bounds (seconds) of the latency histograms' buckets: from a fast disk's fsync
+/// (100 µs) to a slow insert (10 s).
+const LATENCY_BUCKETS: [f64; 16] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
 ];
 
-/// A Prometheus histogram with fixed buckets, lock-free.
+/// A Prometheus histogram with fixed buckets, lock-free: one atomic add per bucket hit (the
+/// cumulative counts are summed when rendered).
 #[derive(Default)]
 pub struct Histogram {
     buckets: [AtomicU64; LATENCY_BUCKETS.len()],
@@ -26,10 +29,8 @@ impl Histogram {
     /// Records one observation.
     pub fn observe(&self, d: std::time::Duration) {
         let secs = d.as_secs_f64();
-        for (b, le) in self.buckets.iter().zip(LATENCY_BUCKETS) {
-            if secs <= le {
-                b.fetch_add(1, Relaxed);
-            }
+        if let Some(i) = LATENCY_BUCKETS.iter().position(|&le| secs <= le) {
+            self.buckets[i].fetch_add(1, Relaxed);
         }
         self.count.fetch_add(1, Relaxed);
         self.sum_micros.fetch_add(d.as_micros() as u64, Relaxed);
@@ -37,8 +38,10 @@ impl Histogram {
 
     fn render(&self, s: &mut String, name: &str, help: &str) {
         let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} histogram");
+        let mut below = 0;
         for (b, le) in self.buckets.iter().zip(LATENCY_BUCKETS) {
-            let _ = writeln!(s, "{name}_bucket{{le=\"{le}\"}} {}", b.load(Relaxed));
+            below += b.load(Relaxed);
+            let _ = writeln!(s, "{name}_bucket{{le=\"{le}\"}} {below}");
         }
         let count = self.count.load(Relaxed);
         let _ = writeln!(s, "{name}_bucket{{le=\"+Inf\"}} {count}");
@@ -82,6 +85,8 @@ pub struct Metrics {
     pub wal_segments: AtomicU64,
     /// Group commits (one write and fsync each) of the write-ahead log.
     pub wal_fsyncs: AtomicU64,
+    /// Time of each group commit (write and fsync): every beacon in the group waits for it.
+    pub wal_commit: Histogram,
     /// Whether the last insert attempt succeeded.
     pub clickhouse_up: AtomicBool,
 }
@@ -204,6 +209,11 @@ impl Metrics {
             "rum_insert_duration_seconds",
             "Time ClickHouse took to acknowledge an insert.",
         );
+        self.wal_commit.render(
+            &mut s,
+            "rum_wal_commit_duration_seconds",
+            "Time of a write-ahead log group commit (write and fsync); its beacons wait for it.",
+        );
         let since = self.wal_behind_since_ms.load(Relaxed);
         let lag = if since == 0 {
             0.0
@@ -234,4 +244,31 @@ pub fn unix_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn histogram_buckets_are_cumulative_with_overflow_only_in_inf() {
+        let h = Histogram::default();
+        for micros in [50, 300, 400, 20_000_000] {
+            h.observe(Duration::from_micros(micros));
+        }
+        let mut s = String::new();
+        h.render(&mut s, "t", "test");
+        for line in [
+            "t_bucket{le=\"0.0001\"} 1",
+            "t_bucket{le=\"0.00025\"} 1",
+            "t_bucket{le=\"0.0005\"} 3",
+            "t_bucket{le=\"10\"} 3",
+            "t_bucket{le=\"+Inf\"} 4",
+            "t_count 4",
+            "t_sum 20.00075",
+        ] {
+            assert!(s.lines().any(|l| l == line), "{line} in\n{s}");
+        }
+    }
 }

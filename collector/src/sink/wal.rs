@@ -289,6 +289,7 @@ impl Writer {
             self.roll()?;
         }
         let file = self.file.as_mut().expect("segment open after roll");
+        let started = std::time::Instant::now();
         if let Err(e) = file.write_all_at(buf, self.offset).and_then(|_| {
             if self.fsync {
                 file.sync_data()
@@ -308,6 +309,7 @@ impl Writer {
             self.len = self.offset;
         }
         self.metrics.wal_fsyncs.fetch_add(1, Relaxed);
+        self.metrics.wal_commit.observe(started.elapsed());
         Ok(())
     }
 
