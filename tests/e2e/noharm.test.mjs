@@ -1,8 +1,9 @@
 // The agent never harms the page: no console error and no uncaught exception, even without
-// WebAssembly or with a collector that answers 500.
+// WebAssembly or with a collector that answers 500; no layout forced by its code.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, agentRunning, leave } from "./lib/browser.mjs";
+import { TIMELINE, forcedByAgent, mainThreadWork } from "./lib/trace.mjs";
 import { exec } from "./lib/clickhouse.mjs";
 import { startSystem, freshDatabase } from "./lib/system.mjs";
 
@@ -106,4 +107,48 @@ test("a page with its own `rum` global, or junk in the queue, keeps working and 
   assert.deepEqual(junk, []);
   await new Promise((r) => setTimeout(r, 800));
   assert.equal(await accepted(), before + 2, "both page views reported");
+});
+
+test("the agent's code forces no layout while the page keeps changing its DOM", async () => {
+  const context = await browser.newContext();
+  // A storefront's countdown ticker rewrites a line every few ms, so layout is dirty most of
+  // the time, also whenever the agent's callbacks run: reading a size there would force one.
+  await context.addInitScript(() => {
+    addEventListener("DOMContentLoaded", () => {
+      const ticker = document.createElement("p");
+      document.body.insertBefore(ticker, document.body.firstChild);
+      setInterval(() => (ticker.textContent = `Sale ends in ${(performance.now() / 1000).toFixed(2)} s`), 4);
+    });
+  });
+  const page = await context.newPage();
+  await browser.startTracing(page, { categories: TIMELINE });
+  // A late hero image (LCP), a late banner (a layout shift for the agent's observer) and a
+  // slow click (an interaction for INP).
+  await page.goto(`${system.demoUrl}/product/layout-${Date.now()}?delay=0&img_delay=100&shift=200&slow_click=60`, {
+    waitUntil: "load",
+  });
+  await agentRunning(page);
+  await page.click("#buy");
+  await page.waitForTimeout(600);
+  await page.evaluate(() => console.timeStamp("leaving"));
+  await leave(page);
+  const trace = await browser.stopTracing();
+  await context.close();
+  // Up to the shopper leaving. During the navigation away Chromium lays out the incoming
+  // empty document (3 layout objects; the product page has hundreds) inside the beacon's
+  // `sendBeacon` call, which is the browser's doing, not a read by the agent.
+  const leaving = JSON.parse(trace.toString()).traceEvents.find((e) => e.name === "TimeStamp" && e.args?.data?.message === "leaving");
+  assert.ok(leaving, "the trace has the leaving mark");
+  const work = mainThreadWork(trace);
+  work.agent = work.agent.filter((e) => e.ts < leaving.ts);
+  // The trace must show the agent at work (its script, its observers' callbacks and the
+  // viewport read after the first paint), or finding no forced layout in it proves nothing.
+  const calls = work.agent.filter((e) => e.name === "FunctionCall").length;
+  assert.ok(work.agent.some((e) => e.name === "EvaluateScript"), "the agent's script ran");
+  assert.ok(calls >= 4, `the agent's callbacks ran: ${calls}`);
+  assert.deepEqual(
+    forcedByAgent(work).map((e) => `${e.name} at ${e.ts}`),
+    [],
+    "layouts inside the agent's code"
+  );
 });

@@ -14,44 +14,30 @@ import { parseArgs } from "node:util";
 import { launch, setVisibility, shopperUserAgent } from "../lib/browser.mjs";
 import { exec } from "../lib/clickhouse.mjs";
 import { startSystem, freshDatabase } from "../lib/system.mjs";
+import { TIMELINE, forcedByAgent, mainThreadWork } from "../lib/trace.mjs";
 
 const { values: opts } = parseArgs({ options: { runs: { type: "string", default: "21" } } });
-const isAgent = (url) => /\/rum\.js|rum_agent/.test(url || "");
-
 /** Busy ms of the renderer main threads (top-level tasks) and ms of tasks running agent code. */
 function attribute(trace) {
-  const events = JSON.parse(trace.toString()).traceEvents;
-  const main = new Set(
-    events.filter((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`),
-  );
-  const onMain = events.filter((e) => e.ph === "X" && main.has(`${e.pid}:${e.tid}`));
-  const busy = onMain.filter((e) => e.name === "RunTask").reduce((t, e) => t + (e.dur || 0), 0) / 1000;
-  // Script entry points that carry the script URL; nested ones are inside an outer one.
-  const entries = onMain
-    .filter((e) => ["EvaluateScript", "FunctionCall", "v8.compileModule"].includes(e.name))
-    .filter((e) => isAgent(e.args?.data?.url))
-    .sort((x, y) => x.ts - y.ts);
+  const work = mainThreadWork(trace);
+  const busy = work.main.filter((e) => e.name === "RunTask").reduce((t, e) => t + (e.dur || 0), 0) / 1000;
   let agent = 0;
   // The same entries' thread CPU time (`tdur`): wall time minus the time the OS gave the
   // main thread's core to something else (other browser processes, the rest of this 2-core
   // machine), which inflates `dur` on shared cores.
   let cpu = 0;
-  let end = 0;
   // Where the agent's time goes: outermost entry points by kind (script evaluation, module
   // compile, callbacks by the function that ran).
   const phases = {};
   const cpuPhases = {};
-  for (const e of entries) {
-    if (e.ts >= end) {
-      agent += (e.dur || 0) / 1000;
-      cpu += (e.tdur || 0) / 1000;
-      end = e.ts + (e.dur || 0);
-      const kind = e.name === "FunctionCall" ? `call ${e.args?.data?.functionName || "?"}` : e.name;
-      phases[kind] = (phases[kind] || 0) + (e.dur || 0) / 1000;
-      cpuPhases[kind] = (cpuPhases[kind] || 0) + (e.tdur || 0) / 1000;
-    }
+  for (const e of work.agent) {
+    agent += (e.dur || 0) / 1000;
+    cpu += (e.tdur || 0) / 1000;
+    const kind = e.name === "FunctionCall" ? `call ${e.args?.data?.functionName || "?"}` : e.name;
+    phases[kind] = (phases[kind] || 0) + (e.dur || 0) / 1000;
+    cpuPhases[kind] = (cpuPhases[kind] || 0) + (e.tdur || 0) / 1000;
   }
-  return { agent, cpu, busy, phases, cpuPhases };
+  return { agent, cpu, busy, phases, cpuPhases, forcedLayouts: forcedByAgent(work).length };
 }
 
 const builtAgent = readFileSync(new URL("../../../agent/dist/rum.js", import.meta.url), "utf8");
@@ -102,7 +88,7 @@ async function pageServing(browser, body) {
 async function load(browser, system, i, script) {
   const body = { agent: builtAgent, none: "", floor, "web-vitals": webVitals }[script];
   const { context, page } = await pageServing(browser, body);
-  await browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline"] });
+  await browser.startTracing(page, { categories: TIMELINE });
   await page.goto(`${system.demoUrl}/product/cost-${i}`, { waitUntil: "load" });
   // No agentRunning(): Playwright's polling would itself run on the main thread.
   await page.waitForFunction(() => document.querySelector("img.hero")?.complete);
@@ -196,6 +182,8 @@ console.log(
       agent_code_ms_max: round(Math.max(...runs.map((r) => r.agent))),
       per_run_agent_code_ms: runs.map((r) => round(r.agent)),
       agent_code_cpu_ms_median: round(median(runs.map((r) => r.cpu))),
+      // Layouts or style recalculations inside the agent's code, all runs together.
+      agent_forced_layouts: runs.reduce((n, r) => n + r.forcedLayouts, 0),
       per_run_agent_code_cpu_ms: runs.map((r) => round(r.cpu)),
       empty_script_code_cpu_ms_median: round(median(without.map((r) => r.cpu))),
       web_vitals_code_cpu_ms_median: round(median(reference.map((r) => r.cpu))),

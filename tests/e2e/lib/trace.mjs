@@ -1,0 +1,40 @@
+// Reading Chromium performance traces (the DevTools timeline): which work on the renderer's
+// main thread ran the agent's code.
+
+/** The trace categories these helpers need: tasks, script entries, layout. */
+export const TIMELINE = ["devtools.timeline", "disabled-by-default-devtools.timeline"];
+
+const isAgent = (url) => /\/rum\.js|rum_agent/.test(url || "");
+
+/**
+ * The complete events on renderer main threads (`main`), and the outermost script entry
+ * points that ran the agent (`agent`: script evaluation, module compile, callbacks whose
+ * function lives in rum.js or its wasm), in time order.
+ */
+export function mainThreadWork(trace) {
+  const events = JSON.parse(trace.toString()).traceEvents;
+  const threads = new Set(
+    events.filter((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`),
+  );
+  const main = events.filter((e) => e.ph === "X" && threads.has(`${e.pid}:${e.tid}`));
+  const agent = [];
+  let end = 0;
+  for (const e of main
+    .filter((e) => ["EvaluateScript", "FunctionCall", "v8.compileModule"].includes(e.name))
+    .filter((e) => isAgent(e.args?.data?.url))
+    .sort((x, y) => x.ts - y.ts)) {
+    // Nested entries are inside an outer one already taken.
+    if (e.ts >= end) {
+      agent.push(e);
+      end = e.ts + (e.dur || 0);
+    }
+  }
+  return { main, agent };
+}
+
+/** Layouts and style recalculations that ran inside the agent's code: ones it forced. */
+export function forcedByAgent({ main, agent }) {
+  return main
+    .filter((e) => e.name === "Layout" || e.name === "UpdateLayoutTree")
+    .filter((l) => agent.some((a) => l.ts >= a.ts && l.ts < a.ts + (a.dur || 0)));
+}
