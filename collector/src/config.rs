@@ -365,6 +365,12 @@ impl Config {
                 "wal.segment_bytes and wal.max_disk_bytes must be positive".into(),
             ));
         }
+        // At 0 every lock would count as stale, and two migrators would run at once.
+        if self.clickhouse.migration_lock_stale_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "clickhouse.migration_lock_stale_secs must be at least 1".into(),
+            ));
+        }
         if self.dashboard.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid(
                 "dashboard.max_concurrent_queries must be at least 1".into(),
@@ -491,6 +497,7 @@ mod tests {
     #[test]
     fn bad_env_name_is_an_error() {
         assert!(parse("", &[("RUM__X", "1")]).is_err());
+        assert!(parse("", &[("RUM__CLICKHOUSE__MIGRATION_LOCK_STALE_SECS", "0")]).is_err());
     }
 
     #[test]
