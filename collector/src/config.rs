@@ -497,7 +497,21 @@ mod tests {
     #[test]
     fn bad_env_name_is_an_error() {
         assert!(parse("", &[("RUM__X", "1")]).is_err());
-        assert!(parse("", &[("RUM__CLICKHOUSE__MIGRATION_LOCK_STALE_SECS", "0")]).is_err());
+    }
+
+    #[test]
+    fn a_migration_lock_that_is_always_stale_is_refused() {
+        let err = parse("[clickhouse]\nmigration_lock_stale_secs = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("migration_lock_stale_secs"), "{err}");
+        assert_eq!(
+            parse("", &[("RUM__CLICKHOUSE__MIGRATION_LOCK_STALE_SECS", "30")])
+                .unwrap()
+                .clickhouse
+                .migration_lock_stale_secs,
+            30
+        );
     }
 
     #[test]
