@@ -3,15 +3,21 @@
 
 /** The trace categories these helpers need: tasks, script entries, layout. */
 export const TIMELINE = ["devtools.timeline", "disabled-by-default-devtools.timeline"];
+/** …plus V8's execution events, for `mainThreadWork(…, { microtasks: true })`. */
+export const TIMELINE_WITH_MICROTASKS = [...TIMELINE, "v8.execute"];
 
 const isAgent = (url) => /\/rum\.js|rum_agent/.test(url || "");
 
 /**
  * The complete events on renderer main threads (`main`), and the outermost script entry
  * points that ran the agent (`agent`: script evaluation, module compile, callbacks whose
- * function lives in rum.js or its wasm), in time order.
+ * function lives in rum.js or its wasm), in time order. With `microtasks`, also the
+ * outermost microtask checkpoints and wasm compile steps (`RunMicrotasks`, `v8.wasm.*`),
+ * which carry no script URL: that is where an agent's promise chain runs (the wasm
+ * instantiation and what follows it). They count for whichever script queued them, so
+ * compare with the same figure for an empty script on the same page.
  */
-export function mainThreadWork(trace) {
+export function mainThreadWork(trace, { microtasks = false } = {}) {
   const events = JSON.parse(trace.toString()).traceEvents;
   const threads = new Set(
     events.filter((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`),
@@ -19,9 +25,12 @@ export function mainThreadWork(trace) {
   const main = events.filter((e) => e.ph === "X" && threads.has(`${e.pid}:${e.tid}`));
   const agent = [];
   let end = 0;
+  const unnamed = (e) => microtasks && (e.name === "RunMicrotasks" || e.name.startsWith("v8.wasm."));
   for (const e of main
-    .filter((e) => ["EvaluateScript", "FunctionCall", "v8.compileModule"].includes(e.name))
-    .filter((e) => isAgent(e.args?.data?.url))
+    .filter(
+      (e) =>
+        (["EvaluateScript", "FunctionCall", "v8.compileModule"].includes(e.name) && isAgent(e.args?.data?.url)) || unnamed(e),
+    )
     .sort((x, y) => x.ts - y.ts)) {
     // Nested entries are inside an outer one already taken.
     if (e.ts >= end) {
