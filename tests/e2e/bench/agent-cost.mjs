@@ -194,11 +194,12 @@ console.log(
       per_run_agent_code_cpu_ms: runs.map((r) => round(r.cpu)),
       empty_script_code_cpu_ms_median: round(median(without.map((r) => r.cpu))),
       web_vitals_code_cpu_ms_median: round(median(reference.map((r) => r.cpu))),
-      // What the unavoidable calls alone cost: fetch + streaming compile, an observer, a beacon.
+      // What the unavoidable browser calls alone cost: fetch + streaming compile, the
+      // navigation entry, five observers, a beacon.
       floor_code_cpu_ms_median: round(median(floors.map((r) => r.cpu))),
       per_run_floor_code_cpu_ms: floors.map((r) => round(r.cpu)),
       floor_code_ms_median: round(median(floors.map((r) => r.agent))),
-      // The floor of this method: the same attribution for an empty rum.js.
+      // The baseline of this method: the same attribution for an empty rum.js.
       empty_script_code_ms_median: round(median(without.map((r) => r.agent))),
       main_thread_busy_ms_median_with_web_vitals: round(median(reference.map((r) => r.busy))),
       web_vitals_code_ms_median: round(median(reference.map((r) => r.agent))),
