@@ -91,8 +91,8 @@ async fn migrations_and_every_report_run_and_count_each_page_view_once() {
     }
 
     for phase in ["before merges", "after OPTIMIZE"] {
-        // Every report, whether it reads FINAL, first beacons or a rollup (signals covers
-        // every site, so only this site's rows are looked at).
+        // Every report, whether it reads `page_views FINAL` or a rollup of first beacons
+        // (signals covers every site, so only this site's rows are looked at).
         for name in &names {
             for row in report(&db, name, &["--site", "once"]) {
                 let other_site = row.get("site").is_some_and(|s| s != "once");
@@ -294,19 +294,23 @@ async fn a_lock_left_by_a_dead_migrator_is_respected_until_stale_then_taken_over
         ),
         "a 3 s old lock is respected: {held:?}"
     );
-    let pending = || async {
+    let applied_up_to = || async {
         query(&format!("SELECT max(version) FROM {db}.schema_migrations"))
             .await
             .trim()
             .to_string()
     };
-    assert_eq!(pending().await, "6", "nothing ran under another's lock");
+    assert_eq!(
+        applied_up_to().await,
+        "6",
+        "nothing ran under another's lock"
+    );
     cfg.migration_lock_stale_secs = 2;
     migrate(&client, &cfg, false, None, OnLocked::Fail)
         .await
         .expect("a lock older than the staleness is taken over");
     assert_eq!(
-        pending().await,
+        applied_up_to().await,
         rum_collector::store::MIGRATIONS.len().to_string()
     );
     let lock = query(&format!(
