@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, agentRunning, leave } from "./lib/browser.mjs";
-import { TIMELINE, forcedByAgent, mainThreadWork } from "./lib/trace.mjs";
+import { TIMELINE, agentEntries, forcedByAgent, mainThread } from "./lib/trace.mjs";
 import { exec } from "./lib/clickhouse.mjs";
 import { startSystem, freshDatabase } from "./lib/system.mjs";
 
@@ -137,17 +137,17 @@ test("the agent's code forces no layout while the page keeps changing its DOM", 
   // Up to the shopper leaving. During the navigation away Chromium lays out the incoming
   // empty document (3 layout objects; the product page has hundreds) inside the beacon's
   // `sendBeacon` call, which is the browser's doing, not a read by the agent.
-  const leaving = JSON.parse(trace.toString()).traceEvents.find((e) => e.name === "TimeStamp" && e.args?.data?.message === "leaving");
+  const { events, main } = mainThread(trace);
+  const leaving = events.find((e) => e.name === "TimeStamp" && e.args?.data?.message === "leaving");
   assert.ok(leaving, "the trace has the leaving mark");
-  const work = mainThreadWork(trace);
-  work.agent = work.agent.filter((e) => e.ts < leaving.ts);
+  const agent = agentEntries(main).filter((e) => e.ts < leaving.ts);
   // The trace must show the agent at work (its script, its observers' callbacks and the
   // viewport read after the first paint), or finding no forced layout in it proves nothing.
-  const calls = work.agent.filter((e) => e.name === "FunctionCall").length;
-  assert.ok(work.agent.some((e) => e.name === "EvaluateScript"), "the agent's script ran");
+  const calls = agent.filter((e) => e.name === "FunctionCall").length;
+  assert.ok(agent.some((e) => e.name === "EvaluateScript"), "the agent's script ran");
   assert.ok(calls >= 4, `the agent's callbacks ran: ${calls}`);
   assert.deepEqual(
-    forcedByAgent(work).map((e) => `${e.name} at ${e.ts}`),
+    forcedByAgent(main, agent).map((e) => `${e.name} at ${e.ts}`),
     [],
     "layouts inside the agent's code"
   );

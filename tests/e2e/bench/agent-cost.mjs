@@ -17,15 +17,15 @@ import { parseArgs } from "node:util";
 import { launch, leave, setVisibility, shopperUserAgent } from "../lib/browser.mjs";
 import { exec } from "../lib/clickhouse.mjs";
 import { startSystem, freshDatabase } from "../lib/system.mjs";
-import { TIMELINE_WITH_MICROTASKS, forcedByAgent, mainThreadWork } from "../lib/trace.mjs";
+import { TIMELINE_WITH_MICROTASKS, agentEntries, forcedByAgent, mainThread } from "../lib/trace.mjs";
 
 const { values: opts } = parseArgs({ options: { runs: { type: "string", default: "21" } } });
 /** Busy ms of the renderer main threads (top-level tasks) and ms of tasks running agent code. */
 function attribute(trace) {
   // Promise chains (the wasm-bindgen loader's instantiation and `start()` after it) run in
   // microtask checkpoints without a script URL: counted too, as for every variant.
-  const work = mainThreadWork(trace, { microtasks: true });
-  const busy = work.main.filter((e) => e.name === "RunTask").reduce((t, e) => t + (e.dur || 0), 0) / 1000;
+  const { main } = mainThread(trace);
+  const busy = main.filter((e) => e.name === "RunTask").reduce((t, e) => t + (e.dur || 0), 0) / 1000;
   let agent = 0;
   // The same entries' thread CPU time (`tdur`): wall time minus the time the OS gave the
   // main thread's core to something else (other browser processes, the rest of this 2-core
@@ -35,14 +35,14 @@ function attribute(trace) {
   // compile, callbacks by the function that ran).
   const phases = {};
   const cpuPhases = {};
-  for (const e of work.agent) {
+  for (const e of agentEntries(main, { microtasks: true })) {
     agent += (e.dur || 0) / 1000;
     cpu += (e.tdur || 0) / 1000;
     const kind = e.name === "FunctionCall" ? `call ${e.args?.data?.functionName || "?"}` : e.name.startsWith("v8.wasm.") ? "wasm compile" : e.name;
     phases[kind] = (phases[kind] || 0) + (e.dur || 0) / 1000;
     cpuPhases[kind] = (cpuPhases[kind] || 0) + (e.tdur || 0) / 1000;
   }
-  return { agent, cpu, busy, phases, cpuPhases, forcedLayouts: forcedByAgent(mainThreadWork(trace)).length };
+  return { agent, cpu, busy, phases, cpuPhases, forcedLayouts: forcedByAgent(main, agentEntries(main)).length };
 }
 
 const builtAgent = readFileSync(new URL("../../../agent/dist/rum.js", import.meta.url), "utf8");
