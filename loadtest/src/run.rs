@@ -87,7 +87,7 @@ impl Times {
         for (h, v) in [
             (&mut self.latency, total),
             (&mut self.window, total),
-            (&mut self.lag, total - service.min(total)),
+            (&mut self.lag, total.saturating_sub(service)),
             (&mut self.service, service),
         ] {
             let _ = h.record(v.clamp(1, 120_000_000));
