@@ -48,32 +48,32 @@ pub enum ConfigError {
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// HTTP server.
-    pub server: Server,
+    pub server: ServerConfig,
     /// ClickHouse connection.
-    pub clickhouse: ClickHouse,
+    pub clickhouse: ClickHouseConfig,
     /// Batching of inserts.
-    pub batch: Batch,
+    pub batch: BatchConfig,
     /// Write-ahead log.
-    pub wal: Wal,
+    pub wal: WalConfig,
     /// Per-client-IP rate limit.
-    pub rate_limit: RateLimit,
+    pub rate_limit: RateLimitConfig,
     /// Scaling signals.
     pub signals: SignalsConfig,
     /// The built-in dashboard and its report API.
-    pub dashboard: Dashboard,
+    pub dashboard: DashboardConfig,
     /// Geo enrichment.
-    pub geoip: GeoIp,
+    pub geoip: GeoIpConfig,
     /// Logging.
-    pub log: Log,
+    pub log: LogConfig,
     /// Sites allowed to send beacons. Empty: any well-formed site key from any origin
     /// (development only; `check-config` warns).
-    pub sites: Vec<Site>,
+    pub sites: Vec<SiteConfig>,
 }
 
 /// HTTP server settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Server {
+pub struct ServerConfig {
     /// Address to listen on.
     pub listen: String,
     /// Worker threads; 0 means one per core.
@@ -90,9 +90,9 @@ pub struct Server {
     pub trusted_proxies: Vec<IpAddr>,
 }
 
-impl Default for Server {
+impl Default for ServerConfig {
     fn default() -> Self {
-        Server {
+        ServerConfig {
             listen: "127.0.0.1:8080".into(),
             workers: 0,
             agent_dir: PathBuf::from("agent/dist"),
@@ -107,7 +107,7 @@ impl Default for Server {
 /// ClickHouse connection settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct ClickHouse {
+pub struct ClickHouseConfig {
     /// HTTP URL of the server.
     pub url: String,
     /// Database holding the tables.
@@ -126,9 +126,9 @@ pub struct ClickHouse {
     pub migration_lock_stale_secs: u64,
 }
 
-impl Default for ClickHouse {
+impl Default for ClickHouseConfig {
     fn default() -> Self {
-        ClickHouse {
+        ClickHouseConfig {
             url: "http://127.0.0.1:8123".into(),
             database: "rum".into(),
             user: "default".into(),
@@ -143,7 +143,7 @@ impl Default for ClickHouse {
 /// Insert batching.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Batch {
+pub struct BatchConfig {
     /// Flush when this many rows are waiting.
     pub max_rows: usize,
     /// Flush when the oldest waiting row is this old, milliseconds.
@@ -155,9 +155,9 @@ pub struct Batch {
     pub retry_max_ms: u64,
 }
 
-impl Default for Batch {
+impl Default for BatchConfig {
     fn default() -> Self {
-        Batch {
+        BatchConfig {
             max_rows: 20_000,
             max_age_ms: 1000,
             retry_initial_ms: 200,
@@ -185,7 +185,7 @@ impl Default for SignalsConfig {
 /// endpoint stays open.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Dashboard {
+pub struct DashboardConfig {
     /// User name for basic auth.
     pub user: String,
     /// Password (also accepted as a bearer token); empty turns the dashboard and the report
@@ -195,9 +195,9 @@ pub struct Dashboard {
     pub max_concurrent_queries: usize,
 }
 
-impl Default for Dashboard {
+impl Default for DashboardConfig {
     fn default() -> Self {
-        Dashboard {
+        DashboardConfig {
             user: "rum".into(),
             password: String::new(),
             max_concurrent_queries: 4,
@@ -208,7 +208,7 @@ impl Default for Dashboard {
 /// Rate limit per client IP (token bucket), against floods from one address.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
-pub struct RateLimit {
+pub struct RateLimitConfig {
     /// Requests per second per client IP; 0 turns the limit off. Shoppers send about one
     /// beacon per page view, so 20 is generous even behind a shared NAT.
     pub per_ip_per_second: f64,
@@ -219,7 +219,7 @@ pub struct RateLimit {
 /// Write-ahead log: accepted beacons wait here, on local disk, until ClickHouse has them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Wal {
+pub struct WalConfig {
     /// Directory of the log segments (created if missing). One collector per directory.
     pub dir: PathBuf,
     /// Acknowledge a beacon only after fsync (true), or as soon as the OS has the write
@@ -236,9 +236,9 @@ pub struct Wal {
     pub max_disk_bytes: u64,
 }
 
-impl Default for Wal {
+impl Default for WalConfig {
     fn default() -> Self {
-        Wal {
+        WalConfig {
             dir: PathBuf::from("wal"),
             fsync: true,
             commit_delay_us: 0,
@@ -251,7 +251,7 @@ impl Default for Wal {
 /// Geo enrichment.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
-pub struct GeoIp {
+pub struct GeoIpConfig {
     /// Path of a MaxMind-format database (GeoLite2-City or compatible); empty disables geo.
     pub path: PathBuf,
 }
@@ -259,16 +259,16 @@ pub struct GeoIp {
 /// Logging.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Log {
+pub struct LogConfig {
     /// `human` or `json`.
     pub format: String,
     /// A `tracing` filter such as `info` or `rum_collector=debug,info`.
     pub level: String,
 }
 
-impl Default for Log {
+impl Default for LogConfig {
     fn default() -> Self {
-        Log {
+        LogConfig {
             format: "human".into(),
             level: "info".into(),
         }
@@ -278,7 +278,7 @@ impl Default for Log {
 /// One site that may send beacons.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Site {
+pub struct SiteConfig {
     /// The key the tag carries in `data-site`.
     pub key: String,
     /// Origins (`scheme://host[:port]`) allowed to send for this site; `*` allows any.

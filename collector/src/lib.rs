@@ -1,11 +1,11 @@
 //! The RUM collector: receives beacons from the browser agent, validates and enriches them,
 //! and writes them in batches to ClickHouse. `main.rs` is the CLI over these modules.
 
+pub mod clock;
 pub mod config;
 pub mod enrich;
 pub mod forecast;
 pub mod http;
-pub mod metrics;
 pub mod refusal;
 pub mod row;
 pub mod rowbinary;
@@ -13,3 +13,4 @@ pub mod server;
 pub mod signals;
 pub mod sink;
 pub mod store;
+pub mod telemetry;

@@ -5,9 +5,9 @@ use crate::config::Config;
 use crate::enrich::{GeoSource, UaCache};
 use crate::http::rate_limit::{KeyedLimiter, Limiter};
 use crate::http::{self, AppState, SiteRule};
-use crate::metrics::Metrics;
 use crate::sink::{clickhouse as ch, wal, Batcher, Landing};
 use crate::store::migrate;
+use crate::telemetry::Telemetry;
 use actix_web::dev::Service;
 use actix_web::{web, App, HttpServer};
 use std::collections::HashMap;
@@ -74,8 +74,8 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         tracing::info!(files = ?served, "agent files loaded");
     }
 
-    let metrics = Arc::new(Metrics::default());
-    let (wal, durable) = wal::open(&cfg.wal, metrics.clone()).map_err(|e| {
+    let telemetry = Arc::new(Telemetry::default());
+    let (wal, durable) = wal::open(&cfg.wal, telemetry.clone()).map_err(|e| {
         anyhow::anyhow!(
             "cannot open the write-ahead log in {}: {e}",
             cfg.wal.dir.display()
@@ -111,7 +111,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         cfg.wal.dir.clone(),
         cfg.batch.clone(),
         inserter,
-        metrics.clone(),
+        telemetry.clone(),
         durable,
         Landing {
             log,
@@ -157,7 +157,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         cors_origins,
         geo,
         ua: UaCache::new(10_000),
-        metrics,
+        telemetry,
         wal,
         signals,
         ip_limiter: KeyedLimiter::new(
@@ -173,7 +173,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let mut server = HttpServer::new({
         let state = state.clone();
         move || {
-            let metrics = state.metrics.clone();
+            let telemetry = state.telemetry.clone();
             App::new()
                 .app_data(state.clone())
                 .app_data(report_api.clone())
@@ -183,11 +183,11 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
                 .wrap_fn(move |req, srv| {
                     let id = REQUEST_IDS.fetch_add(1, Relaxed);
                     let span = tracing::info_span!("request", id, method = %req.method(), path = %req.path());
-                    let metrics = metrics.clone();
+                    let telemetry = telemetry.clone();
                     let response = srv.call(req);
                     async move {
                         let res = response.await?;
-                        metrics.response(res.status().as_u16());
+                        telemetry.response(res.status().as_u16());
                         Ok(res)
                     }
                     .instrument(span)

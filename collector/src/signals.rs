@@ -3,8 +3,8 @@
 //! with one query every few seconds (ClickHouse holds the truth, so every collector of a
 //! fleet answers the same); requests are answered from the cached snapshot.
 
+use crate::clock::unix_secs;
 use crate::forecast::{Forecast, Model};
-use crate::metrics::unix_secs;
 use crate::store::report::{self, Params, Table};
 use arc_swap::ArcSwap;
 use serde_json::{json, Value};

@@ -277,7 +277,7 @@ async fn a_lock_left_by_a_dead_migrator_is_respected_until_stale_then_taken_over
     ))
     .await;
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let mut cfg = rum_collector::config::ClickHouse {
+    let mut cfg = rum_collector::config::ClickHouseConfig {
         url: support::clickhouse_url(),
         database: db.clone(),
         ..Default::default()

@@ -75,7 +75,7 @@ pub async fn post(
         is_bot: ua.is_bot,
         ua,
     };
-    let now = crate::metrics::unix_secs() as u32;
+    let now = crate::clock::unix_secs() as u32;
     let mut buf = BytesMut::with_capacity(512);
     let mut ctx = Ctx {
         st: &st,
@@ -142,7 +142,7 @@ impl Ctx<'_> {
             }
             if rule.sample < 1.0 {
                 if !sampled_in(&b.pv, rule.sample) {
-                    self.st.metrics.sampled_out.fetch_add(1, Relaxed);
+                    self.st.telemetry.sampled_out.fetch_add(1, Relaxed);
                     return Ok(false);
                 }
                 b.sample = Some(b.sample.unwrap_or(1.0) * rule.sample);
@@ -150,7 +150,7 @@ impl Ctx<'_> {
         }
         if v.dropped_metrics > 0 {
             self.st
-                .metrics
+                .telemetry
                 .dropped_metrics
                 .fetch_add(v.dropped_metrics as u64, Relaxed);
         }
@@ -177,7 +177,7 @@ impl Ctx<'_> {
                 return refuse(self.st, Refusal::StorageUnavailable, self.origin)
             }
         }
-        self.st.metrics.accepted.fetch_add(rows as u64, Relaxed);
+        self.st.telemetry.accepted.fetch_add(rows as u64, Relaxed);
         match summary {
             None => cors(HttpResponse::NoContent(), self.origin).finish(),
             Some(s) => cors(HttpResponse::Ok(), self.origin).json(s),
@@ -291,7 +291,7 @@ fn cors(
 }
 
 fn count_refusal(st: &AppState, r: Refusal) {
-    let n = st.metrics.refuse(r);
+    let n = st.telemetry.refuse(r);
     // Sampled: the first of each reason, then every 1000th, so a flood cannot flood the logs.
     if n == 1 || n.is_multiple_of(1000) {
         tracing::warn!(

@@ -24,7 +24,7 @@ pub async fn readyz(st: web::Data<AppState>) -> HttpResponse {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(st: web::Data<AppState>) -> HttpResponse {
-    let mut body = st.metrics.render(st.ua.stats());
+    let mut body = st.telemetry.render(st.ua.stats());
     signal_gauges(&st, &mut body);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
@@ -125,7 +125,7 @@ fn signal_gauges(st: &AppState, out: &mut String) {
     };
     let snap = st.signals.snapshot();
     let forecasts = st.signals.forecasts();
-    let now = crate::metrics::unix_secs();
+    let now = crate::clock::unix_secs();
     let mut keys: Vec<&String> = sites.keys().collect();
     keys.sort();
     // (labels, signal) for every exported site, group and window.

@@ -11,8 +11,8 @@ pub mod reports;
 pub mod signals;
 
 use crate::enrich::{GeoSource, UaCache};
-use crate::metrics::Metrics;
 use crate::sink::Wal;
+use crate::telemetry::Telemetry;
 use actix_web::web;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -43,7 +43,7 @@ pub struct AppState {
     /// Parsed user agents.
     pub ua: UaCache,
     /// Counters.
-    pub metrics: Arc<Metrics>,
+    pub telemetry: Arc<Telemetry>,
     /// The write-ahead log accepted rows go to.
     pub wal: Wal,
     /// Scaling signals, refreshed from ClickHouse.

@@ -3,7 +3,7 @@
 //! parameters: no SQL comes from the browser.
 
 use super::auth::Authorized;
-use crate::metrics::unix_secs;
+use crate::clock::unix_secs;
 use crate::store::report::{self, Params};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};

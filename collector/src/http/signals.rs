@@ -2,7 +2,7 @@
 //! for KEDA's metrics-api scaler), answered from the refreshed snapshot.
 
 use super::AppState;
-use crate::metrics::unix_secs;
+use crate::clock::unix_secs;
 use crate::signals::{self, VERSION};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;

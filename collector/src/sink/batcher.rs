@@ -7,10 +7,10 @@
 //! a timeout, a lost reply), the batcher asks ClickHouse how far this log's rows landed
 //! before sending anything, and skips what is there.
 
-use crate::config::Batch;
-use crate::metrics::Metrics;
+use crate::config::BatchConfig;
 use crate::sink::clickhouse::RowInserter;
 use crate::sink::wal::{self, Pos};
+use crate::telemetry::Telemetry;
 use bytes::BytesMut;
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -31,9 +31,9 @@ pub struct Landing {
 /// The batcher task's state.
 pub struct Batcher {
     dir: PathBuf,
-    cfg: Batch,
+    cfg: BatchConfig,
     inserter: RowInserter,
-    metrics: Arc<Metrics>,
+    telemetry: Arc<Telemetry>,
     durable: watch::Receiver<Pos>,
     /// Everything before this reached ClickHouse.
     committed: Pos,
@@ -66,9 +66,9 @@ impl Batcher {
     /// had not reached ClickHouse).
     pub fn new(
         dir: PathBuf,
-        cfg: Batch,
+        cfg: BatchConfig,
         inserter: RowInserter,
-        metrics: Arc<Metrics>,
+        telemetry: Arc<Telemetry>,
         durable: watch::Receiver<Pos>,
         landing: Landing,
     ) -> Batcher {
@@ -86,7 +86,7 @@ impl Batcher {
             dir,
             cfg,
             inserter,
-            metrics,
+            telemetry,
             durable,
             committed: start,
             read: start,
@@ -157,7 +157,7 @@ impl Batcher {
     /// have yet has been durable (0 when caught up). Under steady traffic rows are always
     /// waiting, so "since when has anything been waiting" would grow forever.
     fn track_lag(&mut self, durable: Pos) {
-        let now = crate::metrics::unix_ms();
+        let now = crate::clock::unix_ms();
         if durable > self.committed && self.durable_at.back().is_none_or(|(p, _)| *p < durable) {
             match self.durable_at.back_mut() {
                 Some((p, t)) if now.saturating_sub(*t) < LAG_SAMPLE_MS => *p = durable,
@@ -172,7 +172,7 @@ impl Batcher {
             self.durable_at.pop_front();
         }
         let since = self.durable_at.front().map_or(0, |(_, t)| *t);
-        self.metrics.wal_behind_since_ms.store(since, Relaxed);
+        self.telemetry.wal_behind_since_ms.store(since, Relaxed);
     }
 
     /// Reads durable records into the batch; `true` when nothing durable is left unread.
@@ -260,7 +260,7 @@ impl Batcher {
                 let started = Instant::now();
                 match self.inserter.insert(body.clone()).await {
                     Ok(()) => {
-                        let m = &self.metrics;
+                        let m = &self.telemetry;
                         m.insert_latency.observe(started.elapsed());
                         m.insert_batches.fetch_add(1, Relaxed);
                         m.insert_rows.fetch_add(self.rows as u64, Relaxed);
@@ -289,8 +289,8 @@ impl Batcher {
     /// After a failed request to ClickHouse: counts it, waits `delay`, and doubles it up to
     /// `batch.retry_max_ms`.
     async fn back_off(&self, delay: &mut Duration) {
-        self.metrics.insert_errors.fetch_add(1, Relaxed);
-        self.metrics.clickhouse_up.store(false, Relaxed);
+        self.telemetry.insert_errors.fetch_add(1, Relaxed);
+        self.telemetry.clickhouse_up.store(false, Relaxed);
         tokio::time::sleep(*delay).await;
         *delay = (*delay * 2).min(Duration::from_millis(self.cfg.retry_max_ms.max(1)));
     }
@@ -318,7 +318,7 @@ impl Batcher {
             offset = to.offset,
             "rows already in ClickHouse not sent again"
         );
-        self.metrics.already_landed.fetch_add(1, Relaxed);
+        self.telemetry.already_landed.fetch_add(1, Relaxed);
         self.read = to;
         true
     }
@@ -346,8 +346,8 @@ impl Batcher {
             let path = wal::segment_path(&self.dir, id);
             let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             if std::fs::remove_file(&path).is_ok() {
-                self.metrics.wal_bytes.fetch_sub(len, Relaxed);
-                self.metrics.wal_segments.fetch_sub(1, Relaxed);
+                self.telemetry.wal_bytes.fetch_sub(len, Relaxed);
+                self.telemetry.wal_segments.fetch_sub(1, Relaxed);
             }
         }
     }

@@ -1,14 +1,14 @@
 //! Inserts pre-encoded RowBinary rows into the `page_views` table, and asks which rows of a
 //! write-ahead log already landed.
 
-use crate::config::ClickHouse as ChConfig;
+use crate::config::ClickHouseConfig;
 use crate::row::COLUMNS;
 use crate::sink::wal::MARKER_COLUMNS;
 use bytes::Bytes;
 
 /// Builds a `clickhouse` client from the configuration. Validation is off because it needs
 /// `RowBinaryWithNamesAndTypes`, which older servers (18.16) do not speak.
-pub fn client(cfg: &ChConfig) -> clickhouse::Client {
+pub fn client(cfg: &ClickHouseConfig) -> clickhouse::Client {
     let client = clickhouse::Client::default()
         .with_url(&cfg.url)
         .with_user(&cfg.user)

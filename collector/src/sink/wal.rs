@@ -15,8 +15,8 @@
 //! a crash or an ambiguous insert failure exactly which rows already landed, so none is
 //! inserted twice and the rollups can count rows instead of distinct page views.
 
-use crate::config::Wal as WalConfig;
-use crate::metrics::Metrics;
+use crate::config::WalConfig;
+use crate::telemetry::Telemetry;
 use bytes::{BufMut, Bytes, BytesMut};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
@@ -78,20 +78,20 @@ struct Append {
 #[derive(Clone)]
 pub struct Wal {
     tx: mpsc::Sender<Append>,
-    metrics: Arc<Metrics>,
+    telemetry: Arc<Telemetry>,
     max_disk_bytes: u64,
 }
 
 impl Wal {
     /// Ready to accept: the last write succeeded and the log is below its disk cap.
     pub fn ready(&self) -> bool {
-        self.metrics.wal_writable.load(Relaxed)
-            && self.metrics.wal_bytes.load(Relaxed) < self.max_disk_bytes
+        self.telemetry.wal_writable.load(Relaxed)
+            && self.telemetry.wal_bytes.load(Relaxed) < self.max_disk_bytes
     }
 
     /// Makes `chunk` durable (per `wal.fsync`); resolves once it is, or with the reason not.
     pub async fn append(&self, chunk: Chunk) -> Result<(), AppendError> {
-        if self.metrics.wal_bytes.load(Relaxed) >= self.max_disk_bytes {
+        if self.telemetry.wal_bytes.load(Relaxed) >= self.max_disk_bytes {
             return Err(AppendError::Full);
         }
         let (done, wait) = oneshot::channel();
@@ -123,16 +123,16 @@ pub fn segments(dir: &Path) -> io::Result<Vec<u64>> {
 
 /// Opens the log in `cfg.dir` and starts the writer thread. Returns the handlers' handle and
 /// the durable end of the log, which the batcher follows.
-pub fn open(cfg: &WalConfig, metrics: Arc<Metrics>) -> io::Result<(Wal, watch::Receiver<Pos>)> {
+pub fn open(cfg: &WalConfig, telemetry: Arc<Telemetry>) -> io::Result<(Wal, watch::Receiver<Pos>)> {
     fs::create_dir_all(&cfg.dir)?;
     let existing = segments(&cfg.dir)?;
     let mut bytes = 0;
     for id in &existing {
         bytes += fs::metadata(segment_path(&cfg.dir, *id))?.len();
     }
-    metrics.wal_bytes.store(bytes, Relaxed);
-    metrics.wal_writable.store(true, Relaxed);
-    metrics.wal_segments.store(existing.len() as u64, Relaxed);
+    telemetry.wal_bytes.store(bytes, Relaxed);
+    telemetry.wal_writable.store(true, Relaxed);
+    telemetry.wal_segments.store(existing.len() as u64, Relaxed);
     // Segment ids never go back: a run that got no traffic moves the cursor past the last
     // segment and deletes it, and a new segment numbered below the cursor would never be
     // read (its rows' positions would also sort before what already landed).
@@ -178,7 +178,7 @@ pub fn open(cfg: &WalConfig, metrics: Arc<Metrics>) -> io::Result<(Wal, watch::R
         segment_bytes: cfg.segment_bytes,
         fsync: cfg.fsync,
         commit_delay: std::time::Duration::from_micros(cfg.commit_delay_us),
-        metrics: metrics.clone(),
+        telemetry: telemetry.clone(),
         id: first_new,
         file: None,
         offset: 0,
@@ -191,7 +191,7 @@ pub fn open(cfg: &WalConfig, metrics: Arc<Metrics>) -> io::Result<(Wal, watch::R
     Ok((
         Wal {
             tx,
-            metrics,
+            telemetry,
             max_disk_bytes: cfg.max_disk_bytes,
         },
         durable_rx,
@@ -203,7 +203,7 @@ struct Writer {
     segment_bytes: u64,
     fsync: bool,
     commit_delay: std::time::Duration,
-    metrics: Arc<Metrics>,
+    telemetry: Arc<Telemetry>,
     id: u64,
     file: Option<File>,
     /// Where the next record goes.
@@ -269,7 +269,7 @@ impl Writer {
                 tracing::error!(error = %e, dir = %self.dir.display(), "write-ahead log write failed");
                 AppendError::Io
             });
-            self.metrics.wal_writable.store(result.is_ok(), Relaxed);
+            self.telemetry.wal_writable.store(result.is_ok(), Relaxed);
             if result.is_ok() {
                 durable.send_replace(Pos {
                     segment: self.id,
@@ -303,13 +303,13 @@ impl Writer {
         }
         self.offset += buf.len() as u64;
         if self.offset > self.len {
-            self.metrics
+            self.telemetry
                 .wal_bytes
                 .fetch_add(self.offset - self.len, Relaxed);
             self.len = self.offset;
         }
-        self.metrics.wal_fsyncs.fetch_add(1, Relaxed);
-        self.metrics.wal_commit.observe(started.elapsed());
+        self.telemetry.wal_fsyncs.fetch_add(1, Relaxed);
+        self.telemetry.wal_commit.observe(started.elapsed());
         Ok(())
     }
 
@@ -332,10 +332,10 @@ impl Writer {
         File::open(&self.dir)?.sync_all()?;
         // Disk use counts whole files, as the batcher subtracts them when it deletes one.
         self.len = file.metadata()?.len();
-        self.metrics.wal_bytes.fetch_add(self.len, Relaxed);
+        self.telemetry.wal_bytes.fetch_add(self.len, Relaxed);
         self.file = Some(file);
         self.offset = 0;
-        self.metrics.wal_segments.fetch_add(1, Relaxed);
+        self.telemetry.wal_segments.fetch_add(1, Relaxed);
         if let Some(z) = &self.zeroer {
             let _ = z.send(());
         }
@@ -576,8 +576,8 @@ mod tests {
             segment_bytes: 4096,
             ..WalConfig::default()
         };
-        let metrics = Arc::new(Metrics::default());
-        let (wal, durable) = open(&cfg, metrics.clone()).unwrap();
+        let telemetry = Arc::new(Telemetry::default());
+        let (wal, durable) = open(&cfg, telemetry.clone()).unwrap();
         let rows: Vec<Vec<u8>> = (0..60)
             .map(|i| format!("row-{i:03}-{}", "x".repeat(200)).into_bytes())
             .collect();
@@ -608,7 +608,7 @@ mod tests {
             .map(|&id| fs::metadata(segment_path(&dir, id)).unwrap().len())
             .sum();
         assert_eq!(
-            metrics.wal_bytes.load(Relaxed),
+            telemetry.wal_bytes.load(Relaxed),
             on_disk,
             "disk use counts whole files"
         );

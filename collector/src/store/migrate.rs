@@ -73,7 +73,7 @@ pub enum OnLocked {
 /// collectors of a fleet start together and each migrates at start-up.
 pub async fn migrate(
     client: &clickhouse::Client,
-    cfg: &crate::config::ClickHouse,
+    cfg: &crate::config::ClickHouseConfig,
     dry_run: bool,
     up_to: Option<u32>,
     on_locked: OnLocked,
@@ -153,7 +153,7 @@ async fn applied(client: &clickhouse::Client, db: &str) -> Result<Vec<u32>, Migr
 /// Runs (or, in a dry run, lists) every migration not in `applied`.
 async fn run(
     client: &clickhouse::Client,
-    cfg: &crate::config::ClickHouse,
+    cfg: &crate::config::ClickHouseConfig,
     cluster: Option<Cluster<'_>>,
     version: ServerVersion,
     applied: &[u32],

@@ -1,5 +1,6 @@
 //! Counters of the collector, lock-free on the hot path, rendered in Prometheus text format.
 
+use crate::clock::unix_ms;
 use crate::refusal::Refusal;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -52,7 +53,7 @@ impl Histogram {
 
 /// All counters and gauges.
 #[derive(Default)]
-pub struct Metrics {
+pub struct Telemetry {
     /// HTTP responses by status, in [`STATUSES`] order, then "other".
     pub responses: [AtomicU64; STATUSES.len() + 1],
     /// Insert latency (successful inserts).
@@ -91,7 +92,7 @@ pub struct Metrics {
     pub clickhouse_up: AtomicBool,
 }
 
-impl Metrics {
+impl Telemetry {
     /// Counts one HTTP response.
     pub fn response(&self, status: u16) {
         let i = STATUSES
@@ -232,18 +233,6 @@ impl Metrics {
         );
         s
     }
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_secs() -> u64 {
-    unix_ms() / 1000
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 #[cfg(test)]
