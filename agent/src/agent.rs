@@ -2,7 +2,7 @@
 //! by the exports in `lib.rs`, so every rule is unit-tested natively.
 
 use crate::metrics::{cls::Cls, fcp, fid, inp::EventEntry, inp::Inp, lcp::Lcp, navigation, ttfb};
-use crate::page_view::{Field, PageView};
+use crate::shared::page_view::{Field, PageView};
 
 /// The agent's state for the page.
 #[derive(Debug, Default)]
@@ -113,8 +113,8 @@ impl Agent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::cls::{LARGEST_IN_WINDOW, WINDOW_IS_MAX};
-    use crate::page_view::FIELDS;
+    use crate::shared::layout_shifts::{LARGEST_IN_WINDOW, WINDOW_IS_MAX};
+    use crate::shared::page_view::FIELDS;
 
     fn values(a: &Agent) -> Vec<(&'static str, f64)> {
         (0..FIELDS)

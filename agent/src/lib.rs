@@ -6,6 +6,13 @@
 //! no browser API is called from the wasm and no string crosses, which keeps wasm-bindgen's
 //! glue, string codecs and closures out of the download and off the main thread.
 //!
+//! The crate: `lib.rs` the exports, `agent.rs` the page's state and what each export does
+//! with it, `metrics/` one module per metric (its web-vitals rule), `shared/` what metrics
+//! and the wiring share (the page view and its fields, CLS session windows, INP's longest
+//! interactions, page-lifetime statics). Dependencies point one way: the exports use the
+//! agent, the agent uses the metrics, metrics use `shared/`, and `shared/` uses none of
+//! them.
+//!
 //! On wasm32 the crate is `no_std` and allocates nothing: std's panic and formatting
 //! machinery, its allocator and its thread-locals would be most of the wasm. Panics trap
 //! without a message.
@@ -32,7 +39,7 @@ static ALLOCATOR: NoAllocation = NoAllocation;
 
 /// A panic is a bug: stop this call without formatting anything. The browser layer calls
 /// every export inside a catch, so the trap never reaches the merchant's console. Our code
-/// avoids panicking paths anyway (`state::Quiet` instead of `RefCell::borrow`, `get` instead of
+/// avoids panicking paths anyway (`shared::state::Quiet` instead of `RefCell::borrow`, `get` instead of
 /// indexing): their messages would cost kilobytes.
 #[cfg(target_arch = "wasm32")]
 #[panic_handler]
@@ -41,20 +48,17 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 }
 
 pub mod agent;
-pub mod interactions;
-pub mod layout_shifts;
 pub mod metrics;
-pub mod page_view;
-mod state;
+pub mod shared;
 
-use crate::state::Quiet;
+use crate::shared::state::Quiet;
 use agent::Agent;
 use core::cell::RefCell;
 use metrics::inp::EventEntry;
 use metrics::navigation::NavigationTiming;
 use wasm_bindgen::prelude::*;
 
-crate::state::page_state! {
+crate::shared::state::page_state! {
     static AGENT: RefCell<Option<Agent>> = RefCell::new(None);
 }
 
@@ -139,8 +143,12 @@ pub fn lcp_resource(request_start: f64, response_end: f64) {
     with_agent(|a| a.lcp_resource(request_start, response_end));
 }
 
-/// One `layout-shift` entry. Answers bit 1 when it is now the largest shift of its session
-/// window, bit 2 when that window is now the CLS (keep the window's source then).
+/// One `layout-shift` entry. Answers [`LARGEST_IN_WINDOW`] when it is now the largest shift
+/// of its session window, [`WINDOW_IS_MAX`] when that window is now the CLS (keep the
+/// window's source then).
+///
+/// [`LARGEST_IN_WINDOW`]: shared::layout_shifts::LARGEST_IN_WINDOW
+/// [`WINDOW_IS_MAX`]: shared::layout_shifts::WINDOW_IS_MAX
 #[wasm_bindgen]
 pub fn shift(start: f64, value: f64, had_recent_input: bool) -> u32 {
     with_agent(|a| a.shift(start, value, had_recent_input)).unwrap_or(0)

@@ -1,5 +1,5 @@
 /* The beacon, wire format v1 (docs/beacon.md): the page view's numbers from the wasm in wire
- * order (`Field` in agent/src/page_view.rs; a Rust test holds the two lists together), the
+ * order (`Field` in agent/src/shared/page_view.rs; a Rust test holds the two lists together), the
  * strings the browser layer keeps, and connection and device hints. */
 var FIELDS = "ttfb fcp lcp cls inp fid dom_interactive dcl load redirect dns connect tls request response lcp_ttfb lcp_delay lcp_load lcp_render inp_delay inp_proc inp_pres cls_time".split(" ");
 

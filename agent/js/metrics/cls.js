@@ -3,16 +3,20 @@
  * the wasm says. */
 var clsObserver, windowSource, clsSource;
 
+/* The bits of the wasm's `shift` answer, as agent/src/shared/layout_shifts.rs declares them
+ * (a Rust test holds the two together). */
+var LARGEST_IN_WINDOW = 1, WINDOW_IS_MAX = 2;
+
 function onShifts(entries) {
   entries.forEach(function (e) {
     var answer = w.shift(e.startTime, e.value, e.hadRecentInput), node;
-    if (answer & 1) {
+    if (answer & LARGEST_IN_WINDOW) {
       (e.sources || []).some(function (s) {
         return (node = s.node);
       });
       windowSource = selector(node);
     }
-    if (answer & 2) clsSource = windowSource;
+    if (answer & WINDOW_IS_MAX) clsSource = windowSource;
   });
 }
 

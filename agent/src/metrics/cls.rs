@@ -1,15 +1,10 @@
 //! Cumulative layout shift: the largest session window of unexpected layout shifts, reported
 //! only for page views that painted (as web-vitals and CrUX do). Attribution: the time of
 //! the largest shift in that window; the browser layer keeps its source, as told by
-//! [`Cls::entry`].
+//! [`Cls::entry`]. The session windows themselves are `shared/layout_shifts.rs`.
 
-use crate::layout_shifts::LayoutShifts;
-use crate::page_view::{Field, PageView};
-
-/// [`Cls::entry`]'s answer: this shift is now the largest of its session window.
-pub const LARGEST_IN_WINDOW: u32 = 1;
-/// [`Cls::entry`]'s answer: this shift's window is now the largest (the CLS).
-pub const WINDOW_IS_MAX: u32 = 2;
+use crate::shared::layout_shifts::LayoutShifts;
+use crate::shared::page_view::{Field, PageView};
 
 /// The layout shifts of the current page view.
 #[derive(Debug, Default)]
@@ -28,8 +23,11 @@ impl Cls {
         }
     }
 
-    /// Adds one `layout-shift` entry; answers [`LARGEST_IN_WINDOW`] and [`WINDOW_IS_MAX`]
+    /// Adds one `layout-shift` entry; answers the [`LARGEST_IN_WINDOW`] and [`WINDOW_IS_MAX`]
     /// bits so the browser layer knows whose source to keep for attribution.
+    ///
+    /// [`LARGEST_IN_WINDOW`]: crate::shared::layout_shifts::LARGEST_IN_WINDOW
+    /// [`WINDOW_IS_MAX`]: crate::shared::layout_shifts::WINDOW_IS_MAX
     pub fn entry(&mut self, start: f64, value: f64, had_recent_input: bool) -> u32 {
         self.shifts.add(start, value, had_recent_input)
     }
@@ -49,6 +47,7 @@ impl Cls {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shared::layout_shifts::{LARGEST_IN_WINDOW, WINDOW_IS_MAX};
 
     #[test]
     fn reported_with_the_largest_shift_once_painted() {

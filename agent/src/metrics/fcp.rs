@@ -1,7 +1,7 @@
 //! First contentful paint: the `first-contentful-paint` paint entry, if the page was still
 //! visible when it happened.
 
-use crate::page_view::{since_activation, Field, PageView};
+use crate::shared::page_view::{since_activation, Field, PageView};
 
 /// Records FCP from the paint entry's start time.
 pub fn record(pv: &mut PageView, start: f64, activation: f64, first_hidden: f64) {

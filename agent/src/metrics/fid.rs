@@ -2,7 +2,7 @@
 //! its handlers started, if the page was still visible then.
 
 use crate::metrics::inp::EventEntry;
-use crate::page_view::{Field, PageView};
+use crate::shared::page_view::{Field, PageView};
 
 /// Records FID from an `event` or `first-input` entry (only the latter counts).
 pub fn record(pv: &mut PageView, e: &EventEntry, first_hidden: f64) {

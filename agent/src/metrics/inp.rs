@@ -2,8 +2,8 @@
 //! grouped by interaction, p98 estimate) with its attribution phases. The browser layer keeps each interaction's target and event type, as told by
 //! [`Inp::entry`], and asks [`Inp::finalize`] which interaction is the INP.
 
-use crate::interactions::Interactions;
-use crate::page_view::{Field, PageView};
+use crate::shared::interactions::Interactions;
+use crate::shared::page_view::{Field, PageView};
 
 /// One `event` or `first-input` entry, as the browser layer hands it over.
 #[derive(Clone, Copy, Debug, Default)]

@@ -2,7 +2,7 @@
 //! hidden (the browser layer stops observing at the first input or hide, web-vitals v5).
 //! Attribution: the four sub-parts (the browser layer reports the element and its URL).
 
-use crate::page_view::{since_activation, Field, PageView};
+use crate::shared::page_view::{since_activation, Field, PageView};
 
 /// The LCP candidate of the current page view.
 #[derive(Debug, Default)]

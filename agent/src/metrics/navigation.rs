@@ -1,7 +1,7 @@
 //! The document request's phases and the document milestones, from the navigation entry's
 //! timestamps (the phases as merchants' existing tools name them; TTFB is `ttfb.rs`).
 
-use crate::page_view::{since_activation, Field, PageView};
+use crate::shared::page_view::{since_activation, Field, PageView};
 
 /// The navigation entry's timestamps the agent reads (ms since the time origin).
 #[derive(Clone, Copy, Debug, Default)]

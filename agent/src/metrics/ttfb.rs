@@ -2,7 +2,7 @@
 //! prerendered page that got its response before the shopper saw it has 0 (web-vitals v5).
 
 use crate::metrics::navigation::NavigationTiming;
-use crate::page_view::{since_activation, Field, PageView};
+use crate::shared::page_view::{since_activation, Field, PageView};
 
 /// Records TTFB from the navigation entry.
 pub fn record(pv: &mut PageView, t: &NavigationTiming) {

@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn the_browser_layer_names_the_fields_in_wire_order() {
         // The wasm hands values over by index; `agent/js/lib/beacon.js` names them.
-        let js = include_str!("../js/lib/beacon.js");
+        let js = include_str!("../../js/lib/beacon.js");
         let list = js
             .split("var FIELDS = \"")
             .nth(1)

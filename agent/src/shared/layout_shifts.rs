@@ -1,8 +1,13 @@
 //! CLS session windows (web-vitals v5): shifts less than 1 s apart and within 5 s of the
 //! window's first shift add up; CLS is the largest window. Shifts right after input do not
-//! count.
+//! count. The answer bits of [`LayoutShifts::add`] are declared here, where they are set;
+//! `metrics/cls.rs` passes them through the `shift` export and `agent/js/metrics/cls.js`
+//! reads them (a test below holds the two languages together).
 
-use crate::metrics::cls::{LARGEST_IN_WINDOW, WINDOW_IS_MAX};
+/// [`LayoutShifts::add`]'s answer: this shift is now the largest of its session window.
+pub const LARGEST_IN_WINDOW: u32 = 1;
+/// [`LayoutShifts::add`]'s answer: this shift's window is now the largest (the CLS).
+pub const WINDOW_IS_MAX: u32 = 2;
 
 /// The session-window state.
 #[derive(Debug, Default)]
@@ -79,6 +84,41 @@ mod tests {
         // The window starting at 2000 ms is capped at 5 s: 0.12 + 5 × 0.02 = 0.22.
         assert!((s.max - 0.22).abs() < 1e-9, "{}", s.max);
         assert_eq!(s.max_largest_time, Some(2000.0));
+    }
+
+    #[test]
+    fn the_browser_layer_reads_the_answer_bits_by_the_same_numbers() {
+        // The `shift` export answers these bits; `agent/js/metrics/cls.js` spells them out.
+        let js = include_str!("../../js/metrics/cls.js");
+        // The number assigned to `name`: exactly one assignment, of the whole name.
+        let js_value = |name: &str| -> u32 {
+            let pattern = format!("{name} = ");
+            let values: Vec<u32> = js
+                .match_indices(&pattern)
+                .filter(|(at, _)| {
+                    !js[..*at]
+                        .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+                })
+                .map(|(at, _)| {
+                    let rest = &js[at + pattern.len()..];
+                    let digits = &rest[..rest
+                        .find(|c: char| !c.is_ascii_digit())
+                        .unwrap_or(rest.len())];
+                    digits
+                        .parse()
+                        .unwrap_or_else(|_| panic!("{name} in cls.js is not a number"))
+                })
+                .collect();
+            assert_eq!(values.len(), 1, "{name} is assigned once in cls.js");
+            values[0]
+        };
+        assert_eq!(js_value("LARGEST_IN_WINDOW"), LARGEST_IN_WINDOW);
+        assert_eq!(js_value("WINDOW_IS_MAX"), WINDOW_IS_MAX);
+        assert_eq!(
+            LARGEST_IN_WINDOW & WINDOW_IS_MAX,
+            0,
+            "two bits of one answer"
+        );
     }
 
     #[test]

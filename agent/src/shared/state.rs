@@ -29,7 +29,7 @@ impl<T> PageLocal<T> {
 #[cfg(target_arch = "wasm32")]
 macro_rules! page_state {
     ($($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;)*) => {
-        $($(#[$meta])* static $name: $crate::state::PageLocal<$ty> = $crate::state::PageLocal::new($init);)*
+        $($(#[$meta])* static $name: $crate::shared::state::PageLocal<$ty> = $crate::shared::state::PageLocal::new($init);)*
     };
 }
 
