@@ -210,3 +210,80 @@ pub fn inp_id() -> f64 {
         .flatten()
         .map_or(-1.0, |id| id as f64)
 }
+
+#[cfg(test)]
+mod tests {
+    /// `camelCase` as `snake_case`.
+    fn snake(name: &str) -> String {
+        let mut out = String::new();
+        for c in name.chars() {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+
+    /// The text from `open` to the next `)`.
+    fn between(text: &'static str, open: &str) -> &'static str {
+        text.split(open)
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .unwrap_or_else(|| panic!("{open} … )"))
+    }
+
+    /// Holds the browser layer's call of export `name` in `js` to the export's parameters
+    /// in this file. Numbers go by position: a swap would pass the types and wasm-bindgen
+    /// unnoticed. Every argument that reads an entry property (`e.startTime`, `e.x || 0`)
+    /// must name the parameter at its position (`start_time` for `start`); the others are
+    /// expressions and only count. Returns how many were checked by name.
+    fn same_order(name: &str, js: &'static str) -> usize {
+        let params: Vec<String> = between(include_str!("lib.rs"), &format!("pub fn {name}("))
+            .split(',')
+            .filter_map(|p| p.split(':').next())
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect();
+        let args: Vec<&str> = between(js, &format!("w.{name}("))
+            .split(',')
+            .map(str::trim)
+            .collect();
+        assert_eq!(args.len(), params.len(), "{name}: {args:?} for {params:?}");
+        let mut checked = 0;
+        for (arg, param) in args.iter().zip(&params) {
+            let arg = arg.strip_suffix(" || 0").unwrap_or(arg);
+            let Some(property) = arg
+                .strip_prefix("e.")
+                .filter(|p| p.chars().all(char::is_alphanumeric))
+            else {
+                continue;
+            };
+            let property = snake(property);
+            let property = if property == "start_time" {
+                "start".into()
+            } else {
+                property
+            };
+            assert_eq!(
+                &property, param,
+                "{name}: argument {arg} at parameter {param}"
+            );
+            checked += 1;
+        }
+        checked
+    }
+
+    #[test]
+    fn the_browser_layer_passes_entry_timestamps_in_order() {
+        let navigation = include_str!("../js/metrics/navigation.js");
+        assert_eq!(same_order("navigation", navigation), 14);
+        let inp = include_str!("../js/metrics/inp.js");
+        assert_eq!(
+            same_order("event", inp),
+            4,
+            "start, duration, processing start and end"
+        );
+    }
+}

@@ -3,6 +3,8 @@
  * of each interaction it keeps are kept here by interaction id. */
 var inpObserver, interactions = {};
 
+/* The arguments go by position, in the order of the wasm's `event` parameters (a test in
+ * agent/src/lib.rs holds the two together). */
 function onEvents(entries) {
   entries.forEach(function (e) {
     var id = e.interactionId || 0;

@@ -1,5 +1,7 @@
 /* TTFB, the document request's phases and milestones: the navigation entry's timestamps,
- * read at start and again when the page is hidden (DOMContentLoaded and load by then). */
+ * read at start and again when the page is hidden (DOMContentLoaded and load by then).
+ * The arguments go by position, in the order of the wasm's `navigation` parameters (a test
+ * in agent/src/lib.rs holds the two together). */
 function readNavigation() {
   var e = navigationEntry();
   if (e)
