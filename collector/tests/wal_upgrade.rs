@@ -31,10 +31,8 @@ async fn typed(db: &str, layout: &str) -> Vec<(String, String)> {
          FORMAT TSV"
     ))
     .await;
-    let types: std::collections::HashMap<&str, &str> = types
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .collect();
+    let types: std::collections::HashMap<&str, &str> =
+        types.lines().filter_map(|l| l.split_once('\t')).collect();
     layout
         .split(',')
         .map(|c| {
@@ -50,7 +48,7 @@ async fn typed(db: &str, layout: &str) -> Vec<(String, String)> {
 fn value(w: &mut RowWriter<'_>, name: &str, ty: &str, i: usize, j: usize, now: u32) -> String {
     let n = (i * 100 + j) as u64;
     let f = i as f64 + j as f64 / 4.0;
-    let null = (i + j) % 3 == 0;
+    let null = (i + j).is_multiple_of(3);
     match ty {
         "String" | "LowCardinality(String)" => {
             let s = format!("{name}-{i}");
