@@ -75,15 +75,9 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     }
 
     let telemetry = Arc::new(Telemetry::default());
-    let (wal, durable) = wal::open(&cfg.wal, telemetry.clone()).map_err(|e| {
+    let (wal, log) = wal::open(&cfg.wal, crate::row::COLUMNS, telemetry.clone()).map_err(|e| {
         anyhow::anyhow!(
             "cannot open the write-ahead log in {}: {e}",
-            cfg.wal.dir.display()
-        )
-    })?;
-    let log = wal::log_id(&cfg.wal.dir).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot read or create the log id in {}: {e}",
             cfg.wal.dir.display()
         )
     })?;
@@ -107,14 +101,14 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         &cfg.dashboard.password,
     ));
     let inserter = ch::RowInserter::new(client, &cfg.clickhouse.database);
+    let landing_log = log.reader.log_id();
     let batcher = Batcher::new(
-        cfg.wal.dir.clone(),
+        log,
         cfg.batch.clone(),
         inserter,
         telemetry.clone(),
-        durable,
         Landing {
-            log,
+            log: landing_log,
             // On a cluster a batch can land on some shards and not others, so the highest
             // position says nothing about the rest; retries resend the same bytes instead,
             // which Replicated tables deduplicate.

@@ -5,10 +5,9 @@ use super::{client_ip::client_ip, AppState, SiteRule};
 use crate::enrich::{Enrichment, Geo};
 use crate::refusal::Refusal;
 use crate::row;
-use crate::sink::{wal, AppendError, Chunk};
+use crate::sink::{AppendError, Rows};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
-use bytes::BytesMut;
 use futures_util::StreamExt;
 use rum_beacon::{Beacon, Body, Reject};
 use std::io::Read;
@@ -76,11 +75,11 @@ pub async fn post(
         ua,
     };
     let now = crate::clock::unix_secs() as u32;
-    let mut buf = BytesMut::with_capacity(512);
+    let mut rows = Rows::with_capacity(512);
     let mut ctx = Ctx {
         st: &st,
         origin,
-        buf: &mut buf,
+        rows: &mut rows,
         enrichment: &enrichment,
         now,
     };
@@ -122,7 +121,7 @@ pub async fn post(
 struct Ctx<'a> {
     st: &'a AppState,
     origin: Option<&'a str>,
-    buf: &'a mut BytesMut,
+    rows: &'a mut Rows,
     enrichment: &'a Enrichment<'a>,
     now: u32,
 }
@@ -155,20 +154,16 @@ impl Ctx<'_> {
                 .fetch_add(v.dropped_metrics as u64, Relaxed);
         }
         let (now, enrichment) = (self.now, self.enrichment);
-        wal::append_row(self.buf, |buf| row::encode(buf, now, b, enrichment));
+        self.rows.push(|buf| row::encode(buf, now, b, enrichment));
         Ok(true)
     }
 
     /// Writes the request's rows to the write-ahead log and answers once they are durable.
     async fn commit(self, rows: u32, summary: Option<serde_json::Value>) -> HttpResponse {
-        let chunk = Chunk {
-            rows,
-            bytes: self.buf.split().freeze(),
-        };
         let appended = if rows == 0 {
             Ok(()) // everything sampled out: nothing to store
         } else {
-            self.st.wal.append(chunk).await
+            self.st.wal.append(std::mem::take(self.rows)).await
         };
         match appended {
             Ok(()) => {}

@@ -2,6 +2,10 @@
 //! rows wait or the oldest is old enough. A failed insert is retried with backoff while the
 //! log keeps growing on disk; segments are deleted only after ClickHouse acknowledged them.
 //!
+//! A batch holds rows of one layout (the column list their segment was written with) and is
+//! inserted with that column list; reading stops at a segment in another layout until the
+//! batch is sent.
+//!
 //! Exactly once: after a restart (the cursor is saved after each insert, so a crash in
 //! between leaves it behind) and after a failed insert (it may have landed all the same:
 //! a timeout, a lost reply), the batcher asks ClickHouse how far this log's rows landed
@@ -9,11 +13,10 @@
 
 use crate::config::BatchConfig;
 use crate::sink::clickhouse::RowInserter;
-use crate::sink::wal::{self, Pos};
+use crate::sink::wal::{self, Layout, Pos, Reader};
 use crate::telemetry::Telemetry;
 use bytes::BytesMut;
 use std::collections::VecDeque;
-use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,7 +33,7 @@ pub struct Landing {
 
 /// The batcher task's state.
 pub struct Batcher {
-    dir: PathBuf,
+    log: Reader,
     cfg: BatchConfig,
     inserter: RowInserter,
     telemetry: Arc<Telemetry>,
@@ -41,6 +44,10 @@ pub struct Batcher {
     read: Pos,
     buf: BytesMut,
     rows: u32,
+    /// The column list of the rows in `buf`.
+    layout: Option<Layout>,
+    /// Unread rows wait in another layout: send the batch before reading on.
+    layout_ends: bool,
     oldest: Option<Instant>,
     /// When the log's durable end passed each position (one sample per 100 ms at most),
     /// oldest first: the lag is the age of the oldest row ClickHouse does not have yet.
@@ -62,28 +69,19 @@ const READ_CHUNK: u64 = 1 << 20;
 const POLL: Duration = Duration::from_millis(20);
 
 impl Batcher {
-    /// A batcher over the log in `dir`, resuming at its saved cursor (a restart replays what
-    /// had not reached ClickHouse).
+    /// A batcher over `log`, resuming at its saved cursor (a restart replays what had not
+    /// reached ClickHouse).
     pub fn new(
-        dir: PathBuf,
+        log: wal::Log,
         cfg: BatchConfig,
         inserter: RowInserter,
         telemetry: Arc<Telemetry>,
-        durable: watch::Receiver<Pos>,
         landing: Landing,
     ) -> Batcher {
-        let first = wal::segments(&dir)
-            .ok()
-            .and_then(|s| s.first().copied())
-            .unwrap_or(durable.borrow().segment);
-        let start = wal::load_cursor(&dir)
-            .filter(|c| c.segment >= first)
-            .unwrap_or(Pos {
-                segment: first,
-                offset: 0,
-            });
+        let wal::Log { reader, durable } = log;
+        let start = reader.resume(durable.borrow().segment);
         Batcher {
-            dir,
+            log: reader,
             cfg,
             inserter,
             telemetry,
@@ -92,6 +90,8 @@ impl Batcher {
             read: start,
             buf: BytesMut::new(),
             rows: 0,
+            layout: None,
+            layout_ends: false,
             oldest: None,
             durable_at: VecDeque::new(),
             landing,
@@ -118,7 +118,11 @@ impl Batcher {
             } else {
                 self.read >= durable
             };
-            if self.rows as usize >= self.cfg.max_rows || aged || (writer_done && caught_up) {
+            if self.rows as usize >= self.cfg.max_rows
+                || aged
+                || self.layout_ends
+                || (writer_done && caught_up)
+            {
                 self.flush().await;
             }
             // A flush that skipped rows already in ClickHouse may have moved reading back.
@@ -178,21 +182,26 @@ impl Batcher {
     /// Reads durable records into the batch; `true` when nothing durable is left unread.
     async fn fill(&mut self, durable: Pos) -> bool {
         while self.read < durable && (self.rows as usize) < self.cfg.max_rows {
-            let (dir, at) = (self.dir.clone(), self.read);
+            let (log, at) = (self.log.clone(), self.read);
             // Older segments are complete files; the current one is read only up to what the
             // writer has made durable.
             let end = (at.segment == durable.segment).then_some(durable.offset);
             let want = (self.cfg.max_rows - self.rows as usize) as u32;
-            let log = self.landing.log;
+            let layout = self.layout.clone();
             let read = tokio::task::spawn_blocking(move || {
                 let mut out = BytesMut::new();
-                wal::read_records(&dir, log, at.segment, at.offset, end, want, &mut out)
+                log.read(at, end, want, layout.as_deref(), &mut out)
                     .map(|r| (r, out))
             })
             .await;
             match read {
+                Ok(Ok((r, _))) if r.other_layout => {
+                    self.layout_ends = true;
+                    return false;
+                }
                 Ok(Ok((r, out))) => {
                     if r.rows > 0 {
+                        self.layout = r.layout;
                         // Usually the whole batch comes in one read: an empty buffer takes
                         // `out` as is instead of copying it.
                         self.buf.unsplit(out);
@@ -224,21 +233,13 @@ impl Batcher {
 
     /// The first segment after `id` that exists, or the writer's current one.
     fn next_segment(&self, id: u64, durable: Pos) -> Pos {
-        let next = wal::segments(&self.dir)
-            .ok()
-            .and_then(|s| s.into_iter().find(|&s| s > id))
-            .unwrap_or(durable.segment)
-            .min(durable.segment);
-        Pos {
-            segment: next,
-            offset: 0,
-        }
+        self.log.next_segment(id, durable.segment)
     }
 
     /// Inserts the batch, retrying until ClickHouse acknowledges it, then moves the cursor
     /// and deletes the segments that are now entirely in ClickHouse.
     async fn flush(&mut self) {
-        if self.rows > 0 {
+        if let Some(layout) = self.layout.clone().filter(|_| self.rows > 0) {
             let body = self.buf.split().freeze();
             let mut delay = Duration::from_millis(self.cfg.retry_initial_ms.max(1));
             loop {
@@ -258,7 +259,7 @@ impl Batcher {
                     }
                 }
                 let started = Instant::now();
-                match self.inserter.insert(body.clone()).await {
+                match self.inserter.insert(&layout, body.clone()).await {
                     Ok(()) => {
                         let m = &self.telemetry;
                         m.insert_latency.observe(started.elapsed());
@@ -282,6 +283,8 @@ impl Batcher {
             }
         }
         self.rows = 0;
+        self.layout = None;
+        self.layout_ends = false;
         self.oldest = None;
         self.commit();
     }
@@ -327,28 +330,9 @@ impl Batcher {
     fn commit(&mut self) {
         if self.read != self.committed {
             self.committed = self.read;
-            self.release();
+            self.log.release(self.committed);
             let durable = *self.durable.borrow();
             self.track_lag(durable);
-        }
-    }
-
-    /// Saves the cursor and deletes segments wholly before it.
-    fn release(&self) {
-        if let Err(e) = wal::save_cursor(&self.dir, self.committed) {
-            // Not fatal: a stale cursor replays rows that the table deduplicates.
-            tracing::warn!(error = %e, "could not save the write-ahead log cursor");
-        }
-        let Ok(ids) = wal::segments(&self.dir) else {
-            return;
-        };
-        for id in ids.into_iter().filter(|&id| id < self.committed.segment) {
-            let path = wal::segment_path(&self.dir, id);
-            let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            if std::fs::remove_file(&path).is_ok() {
-                self.telemetry.wal_bytes.fetch_sub(len, Relaxed);
-                self.telemetry.wal_segments.fetch_sub(1, Relaxed);
-            }
         }
     }
 }

@@ -2,7 +2,6 @@
 //! write-ahead log already landed.
 
 use crate::config::ClickHouseConfig;
-use crate::row::COLUMNS;
 use crate::sink::wal::MARKER_COLUMNS;
 use bytes::Bytes;
 
@@ -26,21 +25,19 @@ pub fn client(cfg: &ClickHouseConfig) -> clickhouse::Client {
 /// Writes batches of encoded rows.
 pub struct RowInserter {
     client: clickhouse::Client,
-    sql: String,
+    table: String,
     progress_sql: String,
 }
 
 impl RowInserter {
     /// An inserter into `{database}.page_views`.
     pub fn new(client: clickhouse::Client, database: &str) -> RowInserter {
-        let sql = format!(
-            "INSERT INTO {database}.page_views ({COLUMNS}, {MARKER_COLUMNS}) FORMAT RowBinary"
-        );
+        let table = format!("{database}.page_views");
         let progress_sql =
             format!("SELECT maxMerge(pos) FROM {database}.wal_progress WHERE wal_id = ?");
         RowInserter {
             client,
-            sql,
+            table,
             progress_sql,
         }
     }
@@ -55,9 +52,15 @@ impl RowInserter {
             .await
     }
 
-    /// Sends one batch; `Ok` only once ClickHouse acknowledged it.
-    pub async fn insert(&self, rows: Bytes) -> Result<(), clickhouse::error::Error> {
-        let mut insert = self.client.insert_formatted_with(self.sql.clone());
+    /// Sends one batch of rows encoded in `layout` (a column list; the marker columns
+    /// follow it); `Ok` only once ClickHouse acknowledged it. Columns that `layout` lacks get
+    /// their defaults.
+    pub async fn insert(&self, layout: &str, rows: Bytes) -> Result<(), clickhouse::error::Error> {
+        let sql = format!(
+            "INSERT INTO {} ({layout}, {MARKER_COLUMNS}) FORMAT RowBinary",
+            self.table
+        );
+        let mut insert = self.client.insert_formatted_with(sql);
         insert.send(rows).await?;
         insert.end().await
     }

@@ -6,4 +6,4 @@ pub mod clickhouse;
 pub mod wal;
 
 pub use batcher::{Batcher, Landing};
-pub use wal::{AppendError, Chunk, Wal};
+pub use wal::{AppendError, Rows, Wal};
