@@ -236,6 +236,24 @@ where
 }
 
 impl Signals {
+    /// Starts refreshing the signals and the forecasts from database `db` in the background.
+    pub fn start(
+        client: &clickhouse::Client,
+        db: &str,
+        cfg: &crate::config::SignalsConfig,
+    ) -> Arc<Signals> {
+        let signals = Arc::new(Signals::default());
+        signals.clone().spawn_refresh(
+            client.clone(),
+            db.to_string(),
+            Duration::from_millis(cfg.refresh_ms.max(500)),
+        );
+        signals
+            .clone()
+            .spawn_forecast(client.clone(), db.to_string());
+        signals
+    }
+
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.load_full()

@@ -30,7 +30,7 @@ pub async fn readyz(st: web::Data<AppState>) -> HttpResponse {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(st: web::Data<AppState>) -> HttpResponse {
-    let mut body = st.telemetry.render(st.ua.stats());
+    let mut body = st.telemetry.render(st.enricher.ua_stats());
     if let Some(sites) = &st.sites {
         let snap = st.signals.snapshot();
         let forecasts = st.signals.forecasts();
