@@ -63,6 +63,8 @@ pub struct Config {
     pub dashboard: DashboardConfig,
     /// Geo enrichment.
     pub geoip: GeoIpConfig,
+    /// User-agent enrichment.
+    pub user_agent: UserAgentConfig,
     /// Logging.
     pub log: LogConfig,
     /// Sites allowed to send beacons. Empty: any well-formed site key from any origin
@@ -254,6 +256,23 @@ impl Default for WalConfig {
 pub struct GeoIpConfig {
     /// Path of a MaxMind-format database (GeoLite2-City or compatible); empty disables geo.
     pub path: PathBuf,
+}
+
+/// User-agent enrichment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserAgentConfig {
+    /// Parsed user agents kept in memory (a few hundred bytes each, with the key); a site's
+    /// user agents repeat, and parsing is the costliest step of enrichment.
+    pub cache_entries: usize,
+}
+
+impl Default for UserAgentConfig {
+    fn default() -> Self {
+        UserAgentConfig {
+            cache_entries: 10_000,
+        }
+    }
 }
 
 /// Logging.
@@ -523,6 +542,7 @@ mod tests {
         assert_eq!(c.signals.refresh_ms, d.signals.refresh_ms);
         assert_eq!(c.dashboard.user, d.dashboard.user);
         assert_eq!(c.wal.max_disk_bytes, d.wal.max_disk_bytes);
+        assert_eq!(c.user_agent.cache_entries, d.user_agent.cache_entries);
         // Every section the configuration knows is documented in the example.
         let doc: toml::Table = toml::from_str(text).unwrap();
         for section in [
@@ -534,6 +554,7 @@ mod tests {
             "signals",
             "dashboard",
             "geoip",
+            "user_agent",
             "log",
         ] {
             assert!(

@@ -151,14 +151,12 @@ async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
             // Waits for another migrator (a collector starting up) past the lock's staleness,
             // so a lock left by a dead migrator is taken over.
             let wait = Duration::from_secs(cfg.clickhouse.migration_lock_stale_secs + 5 * 60);
-            let (version, reports) = migrate::migrate(
-                &client,
-                &cfg.clickhouse,
+            let opts = migrate::Options {
                 dry_run,
-                to,
-                migrate::OnLocked::Wait(wait),
-            )
-            .await?;
+                up_to: to,
+                on_locked: migrate::OnLocked::Wait(wait),
+            };
+            let (version, reports) = migrate::migrate(&client, &cfg.clickhouse, opts).await?;
             let on = match cfg.clickhouse.cluster.as_str() {
                 "" => String::new(),
                 c => format!(", cluster {c}"),

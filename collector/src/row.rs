@@ -105,5 +105,5 @@ pub fn encode(buf: &mut BytesMut, received_at: u32, b: &Beacon<'_>, e: &Enrichme
     ] {
         w.str(s);
     }
-    w.u8(e.is_bot as u8);
+    w.u8(e.ua.is_bot as u8);
 }

@@ -1,16 +1,16 @@
-//! `collector serve`: wires configuration, enrichment, the batcher and the HTTP server, and
-//! shuts down gracefully (stop accepting, flush what is queued, exit).
+//! `collector serve`: wires configuration, migrations, enrichment, the write-ahead log, the
+//! batcher, the signals and the HTTP server, and shuts down gracefully (stop accepting,
+//! flush what is queued, exit).
 
 use crate::config::Config;
-use crate::enrich::{GeoSource, UaCache};
-use crate::http::rate_limit::{KeyedLimiter, Limiter};
-use crate::http::{self, AppState, SiteRule};
+use crate::enrich::Enricher;
+use crate::http::{self, AppState};
+use crate::signals::Signals;
 use crate::sink::{clickhouse as ch, wal, Batcher, Landing};
 use crate::store::migrate;
 use crate::telemetry::Telemetry;
 use actix_web::dev::Service;
 use actix_web::{web, App, HttpServer};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,45 +28,9 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         tracing::warn!(warning = %w, "configuration");
     }
     let client = ch::client(&cfg.clickhouse);
-    match migrate::migrate(
-        &client,
-        &cfg.clickhouse,
-        false,
-        None,
-        migrate::OnLocked::Fail,
-    )
-    .await
-    {
-        Ok((version, reports)) => {
-            let applied = reports
-                .iter()
-                .filter(|r| r.outcome == migrate::Outcome::Applied)
-                .count();
-            tracing::info!(server = ?version, applied, "migrations checked");
-        }
-        // Keep serving: beacons wait in the log until ClickHouse is back and migrated.
-        Err(e) => {
-            if matches!(e, migrate::MigrateError::Locked { .. }) {
-                // A fleet starting together: another collector is migrating.
-                tracing::info!(error = %e, "migrations deferred; retrying in the background");
-            } else {
-                tracing::error!(error = %e, "migrations failed; retrying in the background");
-            }
-            let (client, ch) = (client.clone(), cfg.clickhouse.clone());
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    match migrate::migrate(&client, &ch, false, None, migrate::OnLocked::Fail).await
-                    {
-                        Ok(_) => break tracing::info!("migrations applied after retry"),
-                        Err(e) => tracing::warn!(error = %e, "migrations still failing"),
-                    }
-                }
-            });
-        }
-    }
-    let geo = GeoSource::open(&cfg.geoip.path);
-    geo.clone().watch(cfg.geoip.path.clone());
+    migrate::migrate_at_start(&client, &cfg.clickhouse).await;
+    let enricher = Enricher::new(&cfg.geoip, &cfg.user_agent);
+    enricher.watch();
     let served = http::assets::load(&cfg.server.agent_dir);
     if served.is_empty() {
         tracing::warn!(dir = %cfg.server.agent_dir.display(), "no agent files found; /rum.js will 404");
@@ -82,15 +46,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         )
     })?;
     release_freed_memory();
-    let signals = Arc::new(crate::signals::Signals::default());
-    signals.clone().spawn_refresh(
-        client.clone(),
-        cfg.clickhouse.database.clone(),
-        Duration::from_millis(cfg.signals.refresh_ms.max(500)),
-    );
-    signals
-        .clone()
-        .spawn_forecast(client.clone(), cfg.clickhouse.database.clone());
+    let signals = Signals::start(&client, &cfg.clickhouse.database, &cfg.signals);
     let report_api = web::Data::new(http::reports::ReportApi::new(
         client.clone(),
         &cfg.clickhouse.database,
@@ -100,69 +56,8 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         &cfg.dashboard.user,
         &cfg.dashboard.password,
     ));
-    let inserter = ch::RowInserter::new(client, &cfg.clickhouse.database);
-    let landing_log = log.reader.log_id();
-    let batcher = Batcher::new(
-        log,
-        cfg.batch.clone(),
-        inserter,
-        telemetry.clone(),
-        Landing {
-            log: landing_log,
-            // On a cluster a batch can land on some shards and not others, so the highest
-            // position says nothing about the rest; retries resend the same bytes instead,
-            // which Replicated tables deduplicate.
-            ask: cfg.clickhouse.cluster.is_empty(),
-        },
-    );
-    let batcher = tokio::spawn(batcher.run());
-
-    let sites = (!cfg.sites.is_empty()).then(|| {
-        cfg.sites
-            .iter()
-            .map(|s| {
-                let rule = SiteRule {
-                    any_origin: s.origins.iter().any(|o| o == "*"),
-                    origins: s
-                        .origins
-                        .iter()
-                        .map(|o| o.trim_end_matches('/').to_string())
-                        .collect(),
-                    sample: s.sample,
-                    limiter: Limiter::new(s.max_beacons_per_second, 2.0 * s.max_beacons_per_second),
-                    signal_groups: s.groups.clone(),
-                };
-                (s.key.clone(), rule)
-            })
-            .collect::<HashMap<_, _>>()
-    });
-    let cors_origins = sites
-        .as_ref()
-        .and_then(|sites: &HashMap<String, SiteRule>| {
-            (!sites.values().any(|r| r.any_origin)).then(|| {
-                sites
-                    .values()
-                    .flat_map(|r| r.origins.iter().cloned())
-                    .collect()
-            })
-        });
-    let state = web::Data::new(AppState {
-        sites,
-        cors_origins,
-        geo,
-        ua: UaCache::new(10_000),
-        telemetry,
-        wal,
-        signals,
-        ip_limiter: KeyedLimiter::new(
-            cfg.rate_limit.per_ip_per_second,
-            cfg.rate_limit.per_ip_burst,
-        ),
-        trusted_proxies: cfg.server.trusted_proxies.clone(),
-        max_body_bytes: cfg.server.max_body_bytes,
-        max_inflated_bytes: cfg.server.max_inflated_bytes,
-        max_batch: cfg.server.max_batch,
-    });
+    let batcher = tokio::spawn(batcher(&cfg, client, &telemetry, log).run());
+    let state = web::Data::new(AppState::new(&cfg, enricher, telemetry, wal, signals));
 
     let mut server = HttpServer::new({
         let state = state.clone();
@@ -208,6 +103,30 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         ),
     }
     Ok(())
+}
+
+/// The batcher that moves the write-ahead log's rows into ClickHouse.
+fn batcher(
+    cfg: &Config,
+    client: clickhouse::Client,
+    telemetry: &Arc<Telemetry>,
+    log: wal::Log,
+) -> Batcher {
+    let inserter = ch::RowInserter::new(client, &cfg.clickhouse.database);
+    let landing_log = log.reader.log_id();
+    Batcher::new(
+        log,
+        cfg.batch.clone(),
+        inserter,
+        telemetry.clone(),
+        Landing {
+            log: landing_log,
+            // On a cluster a batch can land on some shards and not others, so the highest
+            // position says nothing about the rest; retries resend the same bytes instead,
+            // which Replicated tables deduplicate.
+            ask: cfg.clickhouse.cluster.is_empty(),
+        },
+    )
 }
 
 /// Gives memory that glibc's malloc holds but nobody uses back to the system every 10 s. A

@@ -268,7 +268,7 @@ async fn migrators_started_together_apply_each_migration_once() {
 
 #[tokio::test]
 async fn a_lock_left_by_a_dead_migrator_is_respected_until_stale_then_taken_over() {
-    use rum_collector::store::migrate::{migrate, MigrateError, OnLocked};
+    use rum_collector::store::migrate::{migrate, MigrateError, Options};
     let db = support::fresh_database("stale_lock");
     cli(&db, &["migrate", "--to", "6"]);
     // What a migrator that died mid-way leaves behind.
@@ -283,7 +283,7 @@ async fn a_lock_left_by_a_dead_migrator_is_respected_until_stale_then_taken_over
         ..Default::default()
     };
     let client = rum_collector::sink::clickhouse::client(&cfg);
-    let held = migrate(&client, &cfg, false, None, OnLocked::Fail).await;
+    let held = migrate(&client, &cfg, Options::default()).await;
     assert!(
         matches!(
             held,
@@ -306,7 +306,7 @@ async fn a_lock_left_by_a_dead_migrator_is_respected_until_stale_then_taken_over
         "nothing ran under another's lock"
     );
     cfg.migration_lock_stale_secs = 2;
-    migrate(&client, &cfg, false, None, OnLocked::Fail)
+    migrate(&client, &cfg, Options::default())
         .await
         .expect("a lock older than the staleness is taken over");
     assert_eq!(

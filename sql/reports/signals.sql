@@ -1,13 +1,15 @@
 -- The autoscaler's signals, as the collector refreshes them every few seconds (one query):
--- per site and page group ('' = all groups), for 1/5/15-minute windows ending now (w minute
--- buckets including the current one) and the window before (prev = 1): page views
--- (re-weighted), p50/p75/p95/p99 of TTFB, LCP and INP, page views good on all Core Web
--- Vitals, and the newest minute with data. People only (bots excluded). From the rollup by
--- page group (0004_page_groups_minute.sql).
+-- per site and page group ('' = all groups), for the windows of signals::WINDOWS (1, 5
+-- and 15 minutes; the collector fills in the lists below) ending now (w minute buckets
+-- including the current one) and the window before (prev = 1): page views (re-weighted),
+-- p50/p75/p95/p99 of TTFB, LCP and INP, page views good on all Core Web Vitals, and the
+-- newest minute with data. People only (bots excluded). From the rollup by page group
+-- (0004_page_groups_minute.sql). The collector reads the columns by position into
+-- signals::Row, so their order and types are part of that contract.
 SELECT
     site,
     g AS page_group,
-    w AS window_minutes,
+    toUInt32(w) AS window_minutes,
     prev,
     round(sum(v), 3) AS page_views,
     quantilesTimingMerge(0.5, 0.75, 0.95, 0.99)(t) AS ttfb,
@@ -32,9 +34,9 @@ FROM
         quantilesTimingMergeStateIf(0.5, 0.75, 0.95, 0.99)(inp, prev = 0) AS i,
         max(minute) AS newest
     FROM {db}.page_groups_minute
-    ARRAY JOIN [1, 1, 5, 5, 15, 15] AS w, [0, 1, 0, 1, 0, 1] AS prev
+    ARRAY JOIN {signal_windows} AS w, {signal_previous} AS prev
     WHERE is_bot = 0
-      AND minute >= toStartOfMinute(now()) - 1800
+      AND minute >= toStartOfMinute(now()) - {signal_lookback_seconds}
       AND minute >= toStartOfMinute(now()) - ((w - 1) + prev * w) * 60
       AND minute < toStartOfMinute(now()) + 60 - prev * w * 60
     GROUP BY site, page_group, w, prev, sample_rate

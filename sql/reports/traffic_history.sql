@@ -1,5 +1,6 @@
 -- Page views (re-weighted, people only) per site and minute over the last 8 days, up to the
--- last complete minute: the input of the traffic forecast in /v1/signals.
+-- last complete minute: the input of the traffic forecast in /v1/signals (read by position
+-- into signals::TrafficRow).
 SELECT
     site,
     toUInt32(minute) AS minute,

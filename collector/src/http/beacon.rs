@@ -2,7 +2,7 @@
 //! enrich, encode, and queue. Every refusal is counted by reason and answered with its status.
 
 use super::{client_ip::client_ip, AppState, SiteRule};
-use crate::enrich::{Enrichment, Geo};
+use crate::enrich::{Enrichment, RequestFacts};
 use crate::refusal::Refusal;
 use crate::row;
 use crate::sink::{AppendError, Rows};
@@ -58,22 +58,14 @@ pub async fn post(
         Ok(p) => p,
         Err(r) => return refuse(&st, Refusal::Beacon(r), origin),
     };
-    let ua = st.ua.get(
-        headers
+    let stage = st.enricher.current();
+    let enrichment = stage.enrich(&RequestFacts {
+        ip,
+        user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
-    );
-    let geo_db = st.geo.get();
-    let geo = match (&geo_db, ip) {
-        (Some(db), Some(ip)) => db.lookup(ip),
-        _ => Geo::default(),
-    };
-    let enrichment = Enrichment {
-        geo,
-        is_bot: ua.is_bot,
-        ua,
-    };
+    });
     let now = crate::clock::unix_secs() as u32;
     let mut rows = Rows::with_capacity(512);
     let mut ctx = Ctx {

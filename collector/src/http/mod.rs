@@ -9,8 +9,11 @@ pub mod health;
 pub mod rate_limit;
 pub mod reports;
 pub mod signals;
+pub mod sites;
 
-use crate::enrich::{GeoSource, UaCache};
+use crate::config::Config;
+use crate::enrich::Enricher;
+use crate::signals::Signals;
 use crate::sink::Wal;
 use crate::telemetry::Telemetry;
 use actix_web::web;
@@ -18,19 +21,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// What one configured site may send.
-pub struct SiteRule {
-    /// Any origin may send (server-side forwarders, development).
-    pub any_origin: bool,
-    /// Exact `scheme://host[:port]` origins allowed.
-    pub origins: Vec<String>,
-    /// Share of page views kept (server-side sampling).
-    pub sample: f64,
-    /// The site's beacon rate limit, if any.
-    pub limiter: Option<rate_limit::Limiter>,
-    /// Page groups with their own signal series on `/metrics`.
-    pub signal_groups: Vec<String>,
-}
+pub use sites::SiteRule;
 
 /// State shared by all workers.
 pub struct AppState {
@@ -38,16 +29,14 @@ pub struct AppState {
     pub sites: Option<HashMap<String, SiteRule>>,
     /// Origins some site accepts, precomputed for the CORS answer; `None`: any origin.
     pub cors_origins: Option<std::collections::HashSet<String>>,
-    /// Geo database, when configured (swapped when its file changes).
-    pub geo: Arc<GeoSource>,
-    /// Parsed user agents.
-    pub ua: UaCache,
+    /// The enrichment stage (geography, user agent).
+    pub enricher: Enricher,
     /// Counters.
     pub telemetry: Arc<Telemetry>,
     /// The write-ahead log accepted rows go to.
     pub wal: Wal,
     /// Scaling signals, refreshed from ClickHouse.
-    pub signals: Arc<crate::signals::Signals>,
+    pub signals: Arc<Signals>,
     /// Per-client-IP rate limit, if on.
     pub ip_limiter: Option<rate_limit::KeyedLimiter>,
     /// Peers whose forwarding headers are believed.
@@ -58,6 +47,35 @@ pub struct AppState {
     pub max_inflated_bytes: usize,
     /// Most beacons per array body.
     pub max_batch: usize,
+}
+
+impl AppState {
+    /// The state of a collector with configuration `cfg` and its running parts.
+    pub fn new(
+        cfg: &Config,
+        enricher: Enricher,
+        telemetry: Arc<Telemetry>,
+        wal: Wal,
+        signals: Arc<Signals>,
+    ) -> AppState {
+        let sites = sites::rules(&cfg.sites);
+        AppState {
+            cors_origins: sites::cors_origins(sites.as_ref()),
+            sites,
+            enricher,
+            telemetry,
+            wal,
+            signals,
+            ip_limiter: rate_limit::KeyedLimiter::new(
+                cfg.rate_limit.per_ip_per_second,
+                cfg.rate_limit.per_ip_burst,
+            ),
+            trusted_proxies: cfg.server.trusted_proxies.clone(),
+            max_body_bytes: cfg.server.max_body_bytes,
+            max_inflated_bytes: cfg.server.max_inflated_bytes,
+            max_batch: cfg.server.max_batch,
+        }
+    }
 }
 
 /// FNV-1a, 64 bit: a stable, fast hash for ETags and sampling decisions (not for security).

@@ -3,9 +3,9 @@
 
 use super::AppState;
 use crate::clock::unix_secs;
-use crate::signals::{self, VERSION};
+use crate::signals::{self, Figure, Signal, DEFAULT_WINDOW, VERSION, WINDOWS};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Query of both endpoints.
@@ -17,13 +17,35 @@ pub struct Query {
     metric: Option<String>,
 }
 
-const WINDOWS: [u32; 3] = [1, 5, 15];
+/// The answer of `/v1/signals` (`docs/signals.schema.json`).
+#[derive(Serialize)]
+struct Answer<'a> {
+    version: u32,
+    generated_at: u64,
+    /// Any signal of the list is stale, or the list is empty.
+    stale: bool,
+    signals: Vec<Signal<'a>>,
+}
+
+/// The answer of `/v1/signals/value`.
+#[derive(Serialize)]
+struct Value {
+    value: Option<f64>,
+    stale: bool,
+}
+
+/// `400` naming the windows there are.
+fn bad_window(w: u32) -> HttpResponse {
+    let (last, rest) = WINDOWS.split_last().expect("windows are declared");
+    let rest: Vec<String> = rest.iter().map(u32::to_string).collect();
+    HttpResponse::BadRequest()
+        .json(json!({ "error": format!("window {w}: use {} or {last}", rest.join(", ")) }))
+}
 
 /// `GET /v1/signals?site=&group=&window=`: every matching signal.
 pub async fn get(st: web::Data<AppState>, q: web::Query<Query>) -> HttpResponse {
     if let Some(w) = q.window.filter(|w| !WINDOWS.contains(w)) {
-        return HttpResponse::BadRequest()
-            .json(json!({ "error": format!("window {w}: use 1, 5 or 15") }));
+        return bad_window(w);
     }
     let snap = st.signals.snapshot();
     let forecasts = st.signals.forecasts();
@@ -41,35 +63,38 @@ pub async fn get(st: web::Data<AppState>, q: web::Query<Query>) -> HttpResponse 
             pairs.push((q.site.clone().unwrap_or_default(), group.clone()));
         }
     }
-    let list: Vec<_> = pairs
+    let list: Vec<Signal<'_>> = pairs
         .iter()
         .flat_map(|(s, g)| {
             WINDOWS
                 .iter()
                 .filter(|w| q.window.is_none_or(|x| x == **w))
                 .map(|w| signals::signal(&snap, &forecasts, s, g, *w, now))
-                .collect::<Vec<_>>()
         })
         .collect();
-    let stale = list.is_empty() || list.iter().any(|s| s["stale"] == true);
-    HttpResponse::Ok().json(json!({
-        "version": VERSION,
-        "generated_at": now,
-        "stale": stale,
-        "signals": list,
-    }))
+    HttpResponse::Ok().json(Answer {
+        version: VERSION,
+        generated_at: now,
+        stale: list.is_empty() || list.iter().any(|s| s.stale),
+        signals: list,
+    })
 }
 
 /// `GET /v1/signals/value?site=&group=&window=5&metric=lcp_p75`: `{"value": ..}`, null
 /// when stale (KEDA then keeps the current scale instead of scaling down on an outage).
+/// Metrics are the gauges' figures by flat name ([`Figure::name`]).
 pub async fn value(st: web::Data<AppState>, q: web::Query<Query>) -> HttpResponse {
     let (Some(site), Some(metric)) = (&q.site, &q.metric) else {
         return HttpResponse::BadRequest().json(json!({ "error": "site and metric are required" }));
     };
-    let window = q.window.unwrap_or(5);
+    let window = q.window.unwrap_or(DEFAULT_WINDOW);
     if !WINDOWS.contains(&window) {
-        return HttpResponse::BadRequest().json(json!({ "error": "window: use 1, 5 or 15" }));
+        return bad_window(window);
     }
+    let Some(figure) = Figure::named(metric) else {
+        return HttpResponse::BadRequest()
+            .json(json!({ "error": format!("unknown metric {metric}") }));
+    };
     let s = signals::signal(
         &st.signals.snapshot(),
         &st.signals.forecasts(),
@@ -78,10 +103,8 @@ pub async fn value(st: web::Data<AppState>, q: web::Query<Query>) -> HttpRespons
         window,
         unix_secs(),
     );
-    match signals::value(&s, metric) {
-        Some(v) => HttpResponse::Ok().json(json!({ "value": v, "stale": s["stale"] })),
-        None => {
-            HttpResponse::BadRequest().json(json!({ "error": format!("unknown metric {metric}") }))
-        }
-    }
+    HttpResponse::Ok().json(Value {
+        value: figure.read(&s),
+        stale: s.stale,
+    })
 }

@@ -60,23 +60,70 @@ pub struct Report {
 }
 
 /// What to do when another migrator holds the lock.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub enum OnLocked {
-    /// Give up at once with [`MigrateError::Locked`] (`serve` retries in the background).
+    /// Give up at once with [`MigrateError::Locked`] ([`migrate_at_start`] retries later).
+    #[default]
     Fail,
     /// Poll until the lock is free, for at most this long.
     Wait(Duration),
 }
 
-/// Applies pending migrations, those numbered up to `up_to` if given (a staged upgrade);
-/// with `dry_run` only reports what would run. One migrator at a time per database:
+/// How a migration run goes. The default applies everything pending and fails at once on
+/// a held lock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Only report what would run.
+    pub dry_run: bool,
+    /// Stop after the migration with this number (a staged upgrade); `None`: all.
+    pub up_to: Option<u32>,
+    /// What to do when another migrator holds the lock.
+    pub on_locked: OnLocked,
+}
+
+/// How often [`migrate_at_start`] tries again after a failure.
+const RETRY_EVERY: Duration = Duration::from_secs(5);
+
+/// Migrates at start-up without holding the start-up back: one attempt now, and after a
+/// failure (ClickHouse down, or another collector of a fleet migrating) attempts every
+/// few seconds in the background until one succeeds. Beacons wait in the write-ahead log
+/// meanwhile.
+pub async fn migrate_at_start(client: &clickhouse::Client, cfg: &crate::config::ClickHouseConfig) {
+    let e = match migrate(client, cfg, Options::default()).await {
+        Ok((version, reports)) => {
+            let applied = reports
+                .iter()
+                .filter(|r| r.outcome == Outcome::Applied)
+                .count();
+            tracing::info!(server = ?version, applied, "migrations checked");
+            return;
+        }
+        Err(e) => e,
+    };
+    if matches!(e, MigrateError::Locked { .. }) {
+        // A fleet starting together: another collector is migrating.
+        tracing::info!(error = %e, "migrations deferred; retrying in the background");
+    } else {
+        tracing::error!(error = %e, "migrations failed; retrying in the background");
+    }
+    let (client, cfg) = (client.clone(), cfg.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(RETRY_EVERY).await;
+            match migrate(&client, &cfg, Options::default()).await {
+                Ok(_) => break tracing::info!("migrations applied after retry"),
+                Err(e) => tracing::warn!(error = %e, "migrations still failing"),
+            }
+        }
+    });
+}
+
+/// Applies pending migrations as `opts` says. One migrator at a time per database:
 /// collectors of a fleet start together and each migrates at start-up.
 pub async fn migrate(
     client: &clickhouse::Client,
     cfg: &crate::config::ClickHouseConfig,
-    dry_run: bool,
-    up_to: Option<u32>,
-    on_locked: OnLocked,
+    opts: Options,
 ) -> Result<(ServerVersion, Vec<Report>), MigrateError> {
     let db = cfg.database.as_str();
     let cluster = (!cfg.cluster.is_empty()).then_some(Cluster {
@@ -86,7 +133,7 @@ pub async fn migrate(
     let version = server_version(client)
         .await
         .map_err(stmt_err("server version"))?;
-    if dry_run {
+    if opts.dry_run {
         let applied = if table_exists(client, db)
             .await
             .map_err(stmt_err("schema_migrations"))?
@@ -95,7 +142,7 @@ pub async fn migrate(
         } else {
             Vec::new()
         };
-        let reports = run(client, cfg, cluster, version, &applied, true, up_to).await?;
+        let reports = run(client, cfg, cluster, version, &applied, opts).await?;
         return Ok((version, reports));
     }
     let (database, migrations) = match &cluster {
@@ -119,13 +166,13 @@ pub async fn migrate(
         db,
         cluster.as_ref(),
         cfg.migration_lock_stale_secs,
-        on_locked,
+        opts.on_locked,
     )
     .await?;
     // What was applied is read under the lock: a migrator that held it may just have
     // applied more.
     let result = match applied(client, db).await {
-        Ok(done) => run(client, cfg, cluster, version, &done, false, up_to).await,
+        Ok(done) => run(client, cfg, cluster, version, &done, opts).await,
         Err(e) => Err(e),
     };
     lock.release(client).await;
@@ -157,8 +204,7 @@ async fn run(
     cluster: Option<Cluster<'_>>,
     version: ServerVersion,
     applied: &[u32],
-    dry_run: bool,
-    up_to: Option<u32>,
+    opts: Options,
 ) -> Result<Vec<Report>, MigrateError> {
     let db = cfg.database.as_str();
     let mut reports = Vec::new();
@@ -170,7 +216,7 @@ async fn run(
             .ok_or_else(|| {
                 MigrateError::Malformed(name.to_string(), "name must start with a number".into())
             })?;
-        if up_to.is_some_and(|last| number > last) {
+        if opts.up_to.is_some_and(|last| number > last) {
             break;
         }
         let needs = sql::header(text, "min_version").map(super::parse_version);
@@ -195,7 +241,7 @@ async fn run(
         } else if let Some(needs) = needs.filter(|n| *n > version) {
             Outcome::Skipped { needs }
         } else {
-            if !dry_run {
+            if !opts.dry_run {
                 for s in &statements {
                     client.query(s).execute().await.map_err(stmt_err(name))?;
                 }

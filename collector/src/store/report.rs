@@ -73,7 +73,7 @@ pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportErro
     // The filters every report shares: the window, site, page group and bots.
     let scope =
         format!("({site} = '' OR site = {site}) AND ({group} = '' OR page_group = {group})");
-    let vars = [
+    let mut vars = vec![
         ("db", db.to_string()),
         ("site", site.clone()),
         ("group", group.clone()),
@@ -93,6 +93,7 @@ pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportErro
             format!("minute >= {from} AND minute < {to} AND {scope}"),
         ),
     ];
+    vars.extend(crate::signals::sql_vars());
     sql::fill(text, &vars).map_err(|e| ReportError::Template(name.into(), e))
 }
 
