@@ -1,5 +1,6 @@
 //! Custom dimensions: a small JSON object of string keys and values, kept in order.
 
+use crate::parse::Str;
 use crate::{Reject, MAX_DIMS, MAX_DIM_KEY_LEN, MAX_DIM_VALUE_LEN};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -27,10 +28,6 @@ impl<'a> Dims<'a> {
         Ok(())
     }
 }
-
-/// A string that borrows from the input when it has no escapes (plain `Cow` always copies).
-#[derive(Deserialize)]
-struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Dims<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

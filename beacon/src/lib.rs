@@ -3,150 +3,171 @@
 //! JSON by hand to stay small. The format is documented in `docs/beacon.md`.
 
 mod dims;
+mod fields;
 mod limits;
+mod parse;
 mod rating;
 mod reject;
 mod url;
 
 pub use dims::Dims;
+pub use fields::{column_names, ColumnType, Field, Kind, Sender, WireType, F, FIELDS, FIELD_COUNT};
 pub use limits::*;
-pub use rating::{Metric, Rating};
+pub use rating::{Rating, Thresholds};
 pub use reject::Reject;
 pub use url::{split_url, strip_query_and_fragment};
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// Protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
-/// One page view as the agent reports it. Strings borrow from the request body where JSON
-/// escaping allows, so parsing does not allocate on the common path.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// A field's value in a parsed beacon.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// Not sent (or dropped by validation).
+    #[default]
+    Absent,
+    /// An unsigned integer.
+    Int(u32),
+    /// A number.
+    Num(f64),
+    /// A string, borrowed from the request body where JSON escaping allows.
+    Str(Cow<'a, str>),
+    /// A boolean.
+    Flag(bool),
+    /// Custom dimensions.
+    Dims(Dims<'a>),
+}
+
+/// One page view as the agent reports it: a value per entry of [`FIELDS`] (derived columns
+/// stay absent; they are computed by [`Beacon::cell`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Beacon<'a> {
-    /// Protocol version; must equal [`PROTOCOL_VERSION`].
-    pub v: u32,
-    /// Site key, configured in the collector.
-    #[serde(borrow)]
-    pub site: Cow<'a, str>,
-    /// Random page-view id chosen by the agent.
-    #[serde(borrow)]
-    pub pv: Cow<'a, str>,
-    /// Sequence number: a later beacon of the same page view has a higher one and replaces it.
-    pub seq: u32,
-    /// Page URL (query and fragment are stripped).
-    #[serde(borrow)]
-    pub url: Cow<'a, str>,
-    /// Page group chosen by the merchant (`data-page-group` or `rum.push(['group', ..])`).
-    #[serde(borrow)]
-    pub group: Cow<'a, str>,
-    /// Navigation type, one of [`NAVIGATION_TYPES`].
-    #[serde(borrow)]
-    pub nav: Cow<'a, str>,
-    /// Metrics in milliseconds (CLS unitless); absent when the page view did not produce them.
-    #[serde(flatten)]
-    pub m: Metrics,
-    /// Attribution: what caused the metric values.
-    #[serde(flatten, borrow)]
-    pub a: Attribution<'a>,
-    /// Network information (`navigator.connection`) where the browser has it.
-    #[serde(borrow)]
-    pub ect: Cow<'a, str>,
-    /// Round-trip time estimate in ms.
-    pub rtt: Option<f64>,
-    /// Downlink estimate in Mbit/s.
-    pub downlink: Option<f64>,
-    /// Data saver on.
-    pub save_data: Option<bool>,
-    /// `navigator.deviceMemory` in GiB.
-    pub mem: Option<f64>,
-    /// `navigator.hardwareConcurrency`.
-    pub cpus: Option<f64>,
-    /// Viewport width and height in CSS pixels.
-    pub vw: Option<f64>,
-    /// Viewport height in CSS pixels.
-    pub vh: Option<f64>,
-    /// Sample rate in (0, 1]; reports weight each page view by `1 / sample`.
-    pub sample: Option<f64>,
-    /// Custom dimensions set by the page.
-    #[serde(borrow)]
-    pub dims: Dims<'a>,
+    values: [Value<'a>; FIELD_COUNT],
 }
 
-/// Metric values. Timings are milliseconds from navigation start (or activation start for
-/// prerendered pages, or the restore for bfcache restores).
-#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct Metrics {
-    /// Time to first byte (`responseStart`).
-    pub ttfb: Option<f64>,
-    /// First contentful paint.
-    pub fcp: Option<f64>,
-    /// Largest contentful paint.
-    pub lcp: Option<f64>,
-    /// Cumulative layout shift (unitless, largest session window).
-    pub cls: Option<f64>,
-    /// Interaction to next paint.
-    pub inp: Option<f64>,
-    /// First input delay (kept for continuity with older tools).
-    pub fid: Option<f64>,
-    /// `domInteractive` of the navigation entry.
-    pub dom_interactive: Option<f64>,
-    /// `domContentLoadedEventEnd`.
-    pub dcl: Option<f64>,
-    /// `loadEventEnd`.
-    pub load: Option<f64>,
-    /// Redirect phase duration.
-    pub redirect: Option<f64>,
-    /// DNS lookup duration.
-    pub dns: Option<f64>,
-    /// TCP connect duration (including TLS).
-    pub connect: Option<f64>,
-    /// TLS handshake duration.
-    pub tls: Option<f64>,
-    /// Request sent until first byte.
-    pub request: Option<f64>,
-    /// First byte until last byte of the document.
-    pub response: Option<f64>,
+impl Default for Beacon<'_> {
+    fn default() -> Self {
+        Beacon {
+            values: std::array::from_fn(|_| Value::Absent),
+        }
+    }
 }
 
-/// Attribution of the metrics: what element, resource or interaction caused them.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Attribution<'a> {
-    /// CSS selector of the LCP element.
-    #[serde(borrow)]
-    pub lcp_el: Cow<'a, str>,
-    /// URL of the LCP resource (image), query stripped.
-    #[serde(borrow)]
-    pub lcp_url: Cow<'a, str>,
-    /// LCP sub-part: time to first byte.
-    pub lcp_ttfb: Option<f64>,
-    /// LCP sub-part: resource load delay.
-    pub lcp_delay: Option<f64>,
-    /// LCP sub-part: resource load duration.
-    pub lcp_load: Option<f64>,
-    /// LCP sub-part: element render delay.
-    pub lcp_render: Option<f64>,
-    /// CSS selector of the INP interaction target.
-    #[serde(borrow)]
-    pub inp_target: Cow<'a, str>,
-    /// Event type of the INP interaction (`pointerup`, `keydown`, ...).
-    #[serde(borrow)]
-    pub inp_type: Cow<'a, str>,
-    /// INP phase: input delay.
-    pub inp_delay: Option<f64>,
-    /// INP phase: processing duration.
-    pub inp_proc: Option<f64>,
-    /// INP phase: presentation delay.
-    pub inp_pres: Option<f64>,
-    /// CSS selector of the largest layout-shift source.
-    #[serde(borrow)]
-    pub cls_target: Cow<'a, str>,
-    /// Time of the largest layout shift (ms).
-    pub cls_time: Option<f64>,
+/// A column's value, ready to encode by its [`ColumnType`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'v> {
+    /// `String`.
+    String(&'v str),
+    /// `UInt32` (also `DateTime`).
+    UInt32(u32),
+    /// `UInt8`.
+    UInt8(u8),
+    /// `Nullable(Float64)`.
+    NullableFloat64(Option<f64>),
+    /// `Nullable(UInt8)`.
+    NullableUInt8(Option<u8>),
+    /// `UInt16`.
+    UInt16(u16),
+    /// `Float64`.
+    Float64(f64),
+    /// `Enum8` rating.
+    Rating(Rating),
+    /// `Array(String)` of the dimensions' keys.
+    DimKeys(&'v Dims<'v>),
+    /// `Array(String)` of the dimensions' values.
+    DimValues(&'v Dims<'v>),
+}
+
+impl<'a> Beacon<'a> {
+    /// The value of field `f`.
+    pub fn value(&self, f: F) -> &Value<'a> {
+        &self.values[f as usize]
+    }
+
+    /// Sets the value of field `f`.
+    pub fn set(&mut self, f: F, v: Value<'a>) {
+        self.values[f as usize] = v;
+    }
+
+    /// A string field (`""` when absent).
+    pub fn str(&self, f: F) -> &str {
+        match self.value(f) {
+            Value::Str(s) => s,
+            _ => "",
+        }
+    }
+
+    /// A number field.
+    pub fn num(&self, f: F) -> Option<f64> {
+        match self.value(f) {
+            Value::Num(x) => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// An integer field (0 when absent).
+    pub fn int(&self, f: F) -> u32 {
+        match self.value(f) {
+            Value::Int(x) => *x,
+            _ => 0,
+        }
+    }
+
+    /// A boolean field.
+    pub fn flag(&self, f: F) -> Option<bool> {
+        match self.value(f) {
+            Value::Flag(x) => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// The custom dimensions (empty when absent).
+    pub fn dims(&self) -> &Dims<'a> {
+        static NONE: Dims<'static> = Dims(Vec::new());
+        match self.value(F::Dims) {
+            Value::Dims(d) => d,
+            _ => &NONE,
+        }
+    }
+
+    /// The sample rate (1 when absent).
+    pub fn sample(&self) -> f64 {
+        self.num(F::Sample).unwrap_or(1.0)
+    }
+
+    /// The column value of a stored entry, derived ones included, as its column type
+    /// stores it.
+    pub fn cell(&self, f: F) -> Cell<'_> {
+        let spec = f.spec();
+        match spec.kind {
+            Kind::Host => return Cell::String(split_url(self.str(F::Url)).0),
+            Kind::Path => return Cell::String(split_url(self.str(F::Url)).1),
+            Kind::Rating(of) => {
+                let t = of
+                    .spec()
+                    .rating
+                    .expect("a rating column rates a rated field");
+                return Cell::Rating(t.rate(self.num(of)));
+            }
+            Kind::DimValues => return Cell::DimValues(self.dims()),
+            Kind::Dims => return Cell::DimKeys(self.dims()),
+            _ => {}
+        }
+        match spec.column_type {
+            ColumnType::String => Cell::String(self.str(f)),
+            ColumnType::UInt32 | ColumnType::DateTime => Cell::UInt32(self.int(f)),
+            ColumnType::UInt8 => Cell::UInt8(self.flag(f).map_or(0, u8::from)),
+            ColumnType::NullableFloat64 => Cell::NullableFloat64(self.num(f)),
+            ColumnType::NullableUInt8 => Cell::NullableUInt8(self.flag(f).map(u8::from)),
+            ColumnType::UInt16 => Cell::UInt16(self.num(f).unwrap_or(0.0) as u16),
+            ColumnType::Float64 => Cell::Float64(self.num(f).unwrap_or(1.0)),
+            ColumnType::Rating => Cell::Rating(Rating::None),
+            ColumnType::ArrayString => Cell::DimKeys(self.dims()),
+        }
+    }
 }
 
 /// One request body: a single beacon, or an array from a server-side forwarder.
@@ -196,115 +217,114 @@ impl<'a> Beacon<'a> {
         serde_json::from_slice(json).map_err(|_| Reject::InvalidJson)
     }
 
-    /// Checks every field against the limits. Out-of-range metric values (larger than
-    /// [`MAX_TIMING_MS`] / [`MAX_CLS`]) are dropped, not clamped, so they cannot skew
-    /// percentiles; negative values mean a broken client and reject the beacon.
+    /// Checks every field against its declared kind and limits ([`FIELDS`]). Out-of-range
+    /// numbers (larger than [`MAX_TIMING_MS`], [`MAX_CLS`], ...) are dropped, not clamped, so
+    /// they cannot skew percentiles; negative values mean a broken client and reject the
+    /// beacon. URLs lose their query and fragment.
     pub fn validate(&mut self) -> Result<Validated, Reject> {
-        if self.v != PROTOCOL_VERSION {
-            return Err(if self.v == 0 {
-                Reject::MissingField
-            } else {
-                Reject::UnsupportedVersion
-            });
+        match self.value(F::V) {
+            Value::Int(PROTOCOL_VERSION) => {}
+            Value::Absent => return Err(Reject::MissingField),
+            _ => return Err(Reject::UnsupportedVersion),
         }
-        if self.site.is_empty() || self.pv.is_empty() || self.url.is_empty() || self.seq == 0 {
-            return Err(Reject::MissingField);
-        }
-        if self.site.len() > MAX_SITE_LEN || !is_token(&self.site) {
-            return Err(Reject::InvalidSite);
-        }
-        if !(MIN_PAGE_VIEW_ID_LEN..=MAX_PAGE_VIEW_ID_LEN).contains(&self.pv.len())
-            || !is_token(&self.pv)
-        {
-            return Err(Reject::InvalidPageViewId);
-        }
-        if self.seq > MAX_SEQ {
-            return Err(Reject::InvalidSequence);
-        }
-        if self.url.len() > MAX_URL_LEN {
-            return Err(Reject::StringTooLong);
-        }
-        if !(self.url.starts_with("https://") || self.url.starts_with("http://")) {
-            return Err(Reject::InvalidUrl);
-        }
-        if let Cow::Borrowed(u) = self.url {
-            self.url = Cow::Borrowed(strip_query_and_fragment(u));
-        } else {
-            let stripped = strip_query_and_fragment(&self.url).len();
-            self.url.to_mut().truncate(stripped);
-        }
-        if self.nav.is_empty() {
-            self.nav = Cow::Borrowed("navigate");
-        } else if !NAVIGATION_TYPES.contains(&&*self.nav) {
-            return Err(Reject::InvalidNavigationType);
-        }
-        for (s, max) in [
-            (&self.group, MAX_GROUP_LEN),
-            (&self.ect, MAX_SHORT_LEN),
-            (&self.a.lcp_el, MAX_SELECTOR_LEN),
-            (&self.a.lcp_url, MAX_URL_LEN),
-            (&self.a.inp_target, MAX_SELECTOR_LEN),
-            (&self.a.inp_type, MAX_SHORT_LEN),
-            (&self.a.cls_target, MAX_SELECTOR_LEN),
-        ] {
-            if s.len() > max {
-                return Err(Reject::StringTooLong);
+        for f in F::ALL {
+            let spec = f.spec();
+            let missing = match self.value(f) {
+                Value::Absent => true,
+                Value::Str(s) => s.is_empty(),
+                Value::Int(0) => true,
+                _ => false,
+            };
+            if spec.required && missing {
+                return Err(Reject::MissingField);
             }
         }
-        if let Cow::Borrowed(u) = self.a.lcp_url {
-            self.a.lcp_url = Cow::Borrowed(strip_query_and_fragment(u));
-        }
-        match self.sample {
-            None => {}
-            Some(s) if s > 0.0 && s <= 1.0 => {}
-            Some(_) => return Err(Reject::InvalidSampleRate),
-        }
-        self.dims.validate()?;
         let mut out = Validated::default();
-        let m = &mut self.m;
-        for (v, max) in [
-            (&mut m.ttfb, MAX_TIMING_MS),
-            (&mut m.fcp, MAX_TIMING_MS),
-            (&mut m.lcp, MAX_TIMING_MS),
-            (&mut m.cls, MAX_CLS),
-            (&mut m.inp, MAX_TIMING_MS),
-            (&mut m.fid, MAX_TIMING_MS),
-            (&mut m.dom_interactive, MAX_TIMING_MS),
-            (&mut m.dcl, MAX_TIMING_MS),
-            (&mut m.load, MAX_TIMING_MS),
-            (&mut m.redirect, MAX_TIMING_MS),
-            (&mut m.dns, MAX_TIMING_MS),
-            (&mut m.connect, MAX_TIMING_MS),
-            (&mut m.tls, MAX_TIMING_MS),
-            (&mut m.request, MAX_TIMING_MS),
-            (&mut m.response, MAX_TIMING_MS),
-            (&mut self.a.lcp_ttfb, MAX_TIMING_MS),
-            (&mut self.a.lcp_delay, MAX_TIMING_MS),
-            (&mut self.a.lcp_load, MAX_TIMING_MS),
-            (&mut self.a.lcp_render, MAX_TIMING_MS),
-            (&mut self.a.inp_delay, MAX_TIMING_MS),
-            (&mut self.a.inp_proc, MAX_TIMING_MS),
-            (&mut self.a.inp_pres, MAX_TIMING_MS),
-            (&mut self.a.cls_time, MAX_TIMING_MS),
-            (&mut self.rtt, MAX_TIMING_MS),
-            (&mut self.downlink, MAX_HINT),
-            (&mut self.mem, MAX_HINT),
-            (&mut self.cpus, MAX_HINT),
-            (&mut self.vw, MAX_VIEWPORT),
-            (&mut self.vh, MAX_VIEWPORT),
-        ] {
-            if let Some(x) = *v {
-                if !x.is_finite() || x < 0.0 {
-                    return Err(Reject::InvalidMetric);
-                }
-                if x > max {
-                    *v = None;
-                    out.dropped_metrics += 1;
-                }
-            }
+        for (spec, v) in FIELDS.iter().zip(self.values.iter_mut()) {
+            check(spec.kind, v, &mut out)?;
         }
         Ok(out)
     }
+}
+
+/// Checks (and where the kind says so, trims or drops) one value.
+fn check(kind: Kind, v: &mut Value<'_>, out: &mut Validated) -> Result<(), Reject> {
+    match (kind, v) {
+        (Kind::Seq, Value::Int(n)) if *n > MAX_SEQ => Err(Reject::InvalidSequence),
+        (Kind::Token { min, max, reject }, Value::Str(s)) => {
+            if (min..=max).contains(&s.len()) && is_token(s) {
+                Ok(())
+            } else {
+                Err(reject)
+            }
+        }
+        (Kind::PageUrl, Value::Str(s)) => {
+            if s.len() > MAX_URL_LEN {
+                return Err(Reject::StringTooLong);
+            }
+            if !(s.starts_with("https://") || s.starts_with("http://")) {
+                return Err(Reject::InvalidUrl);
+            }
+            strip_url(s);
+            check_text(s, MAX_URL_LEN)
+        }
+        (Kind::ResourceUrl, Value::Str(s)) => {
+            strip_url(s);
+            check_text(s, MAX_URL_LEN)
+        }
+        (Kind::Text { max }, Value::Str(s)) => check_text(s, max),
+        (Kind::OneOf { names, .. }, v @ Value::Absent) => {
+            *v = Value::Str(Cow::Borrowed(names[0]));
+            Ok(())
+        }
+        (Kind::OneOf { names, reject }, Value::Str(s)) => {
+            if s.is_empty() {
+                *s = Cow::Borrowed(names[0]);
+            } else if !names.contains(&&**s) {
+                return Err(reject);
+            }
+            Ok(())
+        }
+        (Kind::Ms, v) => check_number(v, MAX_TIMING_MS, out),
+        (Kind::Number { max }, v) => check_number(v, max, out),
+        (Kind::Sample, Value::Num(s)) if !(*s > 0.0 && *s <= 1.0) => Err(Reject::InvalidSampleRate),
+        (Kind::Dims, Value::Dims(d)) => d.validate(),
+        _ => Ok(()),
+    }
+}
+
+/// Drops the query and fragment of a URL, borrowed or owned: one path for every URL field.
+fn strip_url(s: &mut Cow<'_, str>) {
+    let keep = strip_query_and_fragment(s).len();
+    match s {
+        Cow::Borrowed(b) => *b = &b[..keep],
+        Cow::Owned(o) => o.truncate(keep),
+    }
+}
+
+/// Length and control characters: a NUL or newline in a group or selector would be stored
+/// but could not be queried back.
+fn check_text(s: &str, max: usize) -> Result<(), Reject> {
+    if s.len() > max {
+        Err(Reject::StringTooLong)
+    } else if s.chars().any(char::is_control) {
+        Err(Reject::ControlCharacter)
+    } else {
+        Ok(())
+    }
+}
+
+fn check_number(v: &mut Value<'_>, max: f64, out: &mut Validated) -> Result<(), Reject> {
+    if let Value::Num(x) = *v {
+        if !x.is_finite() || x < 0.0 {
+            return Err(Reject::InvalidMetric);
+        }
+        if x > max {
+            *v = Value::Absent;
+            out.dropped_metrics += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Site keys and page-view ids: ASCII letters, digits, `-`, `_` and `.`.

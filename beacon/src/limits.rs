@@ -20,6 +20,8 @@ pub const MAX_SEQ: u32 = 1000;
 pub const MAX_URL_LEN: usize = 2048;
 /// Longest page group.
 pub const MAX_GROUP_LEN: usize = 64;
+/// Longest release name.
+pub const MAX_RELEASE_LEN: usize = 64;
 /// Longest CSS selector in attribution.
 pub const MAX_SELECTOR_LEN: usize = 256;
 /// Longest short enumeration-like string (effective type, event type).

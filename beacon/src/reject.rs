@@ -46,6 +46,8 @@ reasons! {
     InvalidNavigationType => "invalid_navigation_type",
     /// A string is longer than its limit.
     StringTooLong => "string_too_long",
+    /// A string holds a control character (NUL, newline, ...).
+    ControlCharacter => "control_character",
     /// A metric is negative or not a number.
     InvalidMetric => "invalid_metric",
     /// Sample rate outside (0, 1].

@@ -12,12 +12,21 @@ fn parses_and_validates_a_good_beacon_borrowing_strings() {
     let json = good();
     let mut b = Beacon::parse(json.as_bytes()).unwrap();
     assert_eq!(b.validate(), Ok(Validated::default()));
-    assert_eq!(b.url, "https://shop.example/p/1");
-    assert_eq!(b.a.lcp_url, "https://cdn.example/h.jpg");
-    assert!(matches!(b.site, Cow::Borrowed("demo")));
-    assert!(matches!(b.dims.0[0].1, Cow::Borrowed("b")));
-    assert_eq!(b.m.lcp, Some(800.25));
-    assert_eq!(b.sample, Some(0.5));
+    assert_eq!(b.str(F::Url), "https://shop.example/p/1");
+    assert_eq!(b.str(F::LcpUrl), "https://cdn.example/h.jpg");
+    assert!(matches!(
+        b.value(F::Site),
+        Value::Str(Cow::Borrowed("demo"))
+    ));
+    assert!(matches!(b.dims().0[0].1, Cow::Borrowed("b")));
+    assert_eq!(b.num(F::Lcp), Some(800.25));
+    assert_eq!(b.num(F::Sample), Some(0.5));
+    assert_eq!(b.str(F::Nav), "navigate");
+    assert_eq!(b.cell(F::Host), Cell::String("shop.example"));
+    assert_eq!(b.cell(F::Path), Cell::String("/p/1"));
+    assert_eq!(b.cell(F::LcpRating), Cell::Rating(Rating::Good));
+    assert_eq!(b.cell(F::InpRating), Cell::Rating(Rating::None));
+    assert_eq!(b.cell(F::Vw), Cell::UInt16(0));
 }
 
 #[test]
@@ -25,8 +34,48 @@ fn escaped_url_is_stripped_too() {
     let json = good().replace("https://shop.example/p/1?", "https:\\/\\/shop.example/p/1?");
     let mut b = Beacon::parse(json.as_bytes()).unwrap();
     b.validate().unwrap();
-    assert!(matches!(b.url, Cow::Owned(_)));
-    assert_eq!(b.url, "https://shop.example/p/1");
+    assert!(matches!(b.value(F::Url), Value::Str(Cow::Owned(_))));
+    assert_eq!(b.str(F::Url), "https://shop.example/p/1");
+}
+
+#[test]
+fn escaped_resource_url_is_stripped_too() {
+    // `\/` is what PHP's json_encode writes: the string is then owned, not borrowed.
+    let json = good().replace(
+        "https://cdn.example/h.jpg?v=2",
+        "https:\\/\\/cdn.example\\/i.jpg?token=SECRET4#f",
+    );
+    let mut b = Beacon::parse(json.as_bytes()).unwrap();
+    b.validate().unwrap();
+    assert!(matches!(b.value(F::LcpUrl), Value::Str(Cow::Owned(_))));
+    assert_eq!(b.str(F::LcpUrl), "https://cdn.example/i.jpg");
+}
+
+#[test]
+fn every_url_field_is_stripped() {
+    let urls: Vec<F> = F::ALL
+        .into_iter()
+        .filter(|f| matches!(f.spec().kind, Kind::PageUrl | Kind::ResourceUrl))
+        .collect();
+    assert_eq!(urls, [F::Url, F::LcpUrl]);
+}
+
+#[test]
+fn control_characters_are_refused_in_strings() {
+    for (from, to) in [
+        ("\"group\":\"product\"", "\"group\":\"pro\\u0000duct\""),
+        ("\"lcp_el\":\"img.hero\"", "\"lcp_el\":\"img\\n.hero\""),
+    ] {
+        let json = good().replace(from, to);
+        assert_ne!(json, good());
+        assert_eq!(reject(&json), Reject::ControlCharacter, "{json}");
+    }
+}
+
+#[test]
+fn a_key_sent_twice_is_refused() {
+    let json = good().replace("\"fcp\":300", "\"fcp\":300,\"fcp\":1");
+    assert_eq!(reject(&json), Reject::InvalidJson);
 }
 
 fn reject(json: &str) -> Reject {
@@ -95,7 +144,7 @@ fn absurd_metrics_are_dropped_not_kept() {
     let json = good().replace("\"lcp\":800.25", "\"lcp\":9e12");
     let mut b = Beacon::parse(json.as_bytes()).unwrap();
     assert_eq!(b.validate().unwrap().dropped_metrics, 1);
-    assert_eq!(b.m.lcp, None);
+    assert_eq!(b.num(F::Lcp), None);
 }
 
 #[test]
@@ -128,14 +177,29 @@ fn depth_check_ignores_brackets_inside_strings() {
 
 #[test]
 fn ratings_use_core_web_vitals_thresholds() {
-    assert_eq!(Metric::Lcp.rate(Some(2500.0)), Rating::Good);
-    assert_eq!(Metric::Lcp.rate(Some(2500.1)), Rating::NeedsImprovement);
-    assert_eq!(Metric::Lcp.rate(Some(4000.1)), Rating::Poor);
-    assert_eq!(Metric::Cls.rate(Some(0.1)), Rating::Good);
-    assert_eq!(Metric::Cls.rate(Some(0.26)), Rating::Poor);
-    assert_eq!(Metric::Inp.rate(Some(200.0)), Rating::Good);
-    assert_eq!(Metric::Ttfb.rate(Some(1800.0)), Rating::NeedsImprovement);
-    assert_eq!(Metric::Fcp.rate(None), Rating::None);
+    // web-vitals' own thresholds (TTFBThresholds, FCPThresholds, ... in its src/), typed
+    // here from that source: the declaration must equal them.
+    let rated: Vec<(F, f64, f64)> = F::ALL
+        .into_iter()
+        .filter_map(|f| f.spec().rating.map(|t| (f, t.good, t.poor)))
+        .collect();
+    assert_eq!(
+        rated,
+        [
+            (F::Ttfb, 800.0, 1800.0),
+            (F::Fcp, 1800.0, 3000.0),
+            (F::Lcp, 2500.0, 4000.0),
+            (F::Cls, 0.1, 0.25),
+            (F::Inp, 200.0, 500.0),
+            (F::Fid, 100.0, 300.0),
+        ]
+    );
+    let rate = |f: F, v| f.spec().rating.unwrap().rate(v);
+    assert_eq!(rate(F::Lcp, Some(2500.0)), Rating::Good);
+    assert_eq!(rate(F::Lcp, Some(2500.1)), Rating::NeedsImprovement);
+    assert_eq!(rate(F::Lcp, Some(4000.1)), Rating::Poor);
+    assert_eq!(rate(F::Cls, Some(0.1)), Rating::Good);
+    assert_eq!(rate(F::Fcp, None), Rating::None);
 }
 
 #[test]

@@ -90,6 +90,10 @@ pub struct ServerConfig {
     pub max_batch: usize,
     /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Lowest sample rate a beacon may declare, in (0, 1]: a page view weighs at most its
+    /// inverse in reports and signals. Lower declared rates are raised to it and counted.
+    /// A site's `min_sample` overrides it.
+    pub min_sample_rate: f64,
 }
 
 impl Default for ServerConfig {
@@ -102,6 +106,7 @@ impl Default for ServerConfig {
             max_inflated_bytes: 256 * 1024,
             max_batch: 500,
             trusted_proxies: Vec::new(),
+            min_sample_rate: 0.01,
         }
     }
 }
@@ -307,6 +312,10 @@ pub struct SiteConfig {
     /// by page-view id, so every beacon of a page view shares the fate; reports re-weight.
     #[serde(default = "one")]
     pub sample: f64,
+    /// Lowest sample rate this site's beacons may declare (`data-sample`); default
+    /// `server.min_sample_rate`.
+    #[serde(default)]
+    pub min_sample: Option<f64>,
     /// Most beacons per second for this site (burst: two seconds' worth); 0 = no limit.
     #[serde(default)]
     pub max_beacons_per_second: f64,
@@ -393,6 +402,15 @@ impl Config {
         if self.dashboard.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid(
                 "dashboard.max_concurrent_queries must be at least 1".into(),
+            ));
+        }
+        let rates = self.sites.iter().filter_map(|s| s.min_sample);
+        if std::iter::once(self.server.min_sample_rate)
+            .chain(rates)
+            .any(|r| !(r > 0.0 && r <= 1.0))
+        {
+            return Err(ConfigError::Invalid(
+                "server.min_sample_rate and sites.min_sample must be in (0, 1]".into(),
             ));
         }
         for s in &self.sites {

@@ -1,109 +1,102 @@
-//! The `page_views` row: column list and encoding from a validated, enriched beacon. The order
-//! here must match `COLUMNS`; `tests/clickhouse.rs` round-trips a row through a real server.
+//! The `page_views` row: the collector's receive time, the beacon's stored fields and derived
+//! columns in the beacon crate's declaration order ([`rum_beacon::FIELDS`]), then the
+//! enrichment's columns ([`ENRICHMENT`]). Names, types and order come from those two tables
+//! alone, and the encoder walks the same tables, so the column list and the bytes cannot
+//! disagree. `tests/schema.rs` holds them against `DESCRIBE TABLE page_views` on a real server.
 
 use crate::enrich::Enrichment;
 use crate::rowbinary::RowWriter;
 use bytes::BytesMut;
-use rum_beacon::{split_url, Beacon, Metric};
+use rum_beacon::{Beacon, Cell, ColumnType, F, FIELDS};
+use std::sync::LazyLock;
 
-/// Columns written by the collector, in encoding order.
-pub const COLUMNS: &str = "received_at, site, page_view_id, seq, url, host, path, page_group, \
-navigation_type, ttfb_ms, fcp_ms, lcp_ms, cls, inp_ms, fid_ms, dom_interactive_ms, \
-dom_content_loaded_ms, load_ms, redirect_ms, dns_ms, connect_ms, tls_ms, request_ms, response_ms, \
-ttfb_rating, fcp_rating, lcp_rating, cls_rating, inp_rating, lcp_element, lcp_url, lcp_ttfb_ms, \
-lcp_resource_delay_ms, lcp_resource_duration_ms, lcp_render_delay_ms, inp_target, inp_event, \
-inp_input_delay_ms, inp_processing_ms, inp_presentation_ms, cls_target, cls_time_ms, \
-effective_type, rtt_ms, downlink_mbps, save_data, device_memory_gb, cpu_cores, viewport_width, \
-viewport_height, sample_rate, dim_keys, dim_values, country_code, country, continent, \
-subdivision, city, asn, as_org, browser, browser_version, os, os_version, device_class, is_bot";
+/// A column the collector itself fills: name, type, and how to read it from the request.
+pub struct Column {
+    /// Column name.
+    pub name: &'static str,
+    /// Storage (and ClickHouse type).
+    pub column_type: ColumnType,
+    /// The value for one request.
+    pub get: for<'e> fn(&'e Enrichment<'e>) -> Cell<'e>,
+}
+
+/// The first column: when the collector received the beacon (the row's time).
+pub const RECEIVED_AT: (&str, ColumnType) = ("received_at", ColumnType::DateTime);
+
+/// One [`Column`]: `col!(name, Variant, |e| value)` with the [`Cell`] and [`ColumnType`]
+/// variant named once.
+macro_rules! col {
+    ($name:literal, $ty:ident, |$e:ident| $v:expr) => {
+        Column {
+            name: $name,
+            column_type: ColumnType::$ty,
+            get: |$e| Cell::$ty($v),
+        }
+    };
+}
+
+/// Columns of the enrichment stage, after the beacon's.
+pub static ENRICHMENT: [Column; 13] = [
+    col!("country_code", String, |e| e.geo.country_code),
+    col!("country", String, |e| e.geo.country),
+    col!("continent", String, |e| e.geo.continent),
+    col!("subdivision", String, |e| e.geo.subdivision),
+    col!("city", String, |e| e.geo.city),
+    col!("asn", UInt32, |e| e.geo.asn),
+    col!("as_org", String, |e| e.geo.as_org),
+    col!("browser", String, |e| &e.ua.browser),
+    col!("browser_version", String, |e| &e.ua.browser_version),
+    col!("os", String, |e| &e.ua.os),
+    col!("os_version", String, |e| &e.ua.os_version),
+    col!("device_class", String, |e| e.ua.device_class),
+    col!("is_bot", UInt8, |e| e.ua.is_bot as u8),
+];
+
+/// Every column the collector writes, in encoding order (the log's marker columns follow).
+pub fn columns() -> impl Iterator<Item = (&'static str, ColumnType)> {
+    std::iter::once(RECEIVED_AT)
+        .chain(
+            FIELDS
+                .iter()
+                .filter(|f| f.stored())
+                .map(|f| (f.column, f.column_type)),
+        )
+        .chain(ENRICHMENT.iter().map(|c| (c.name, c.column_type)))
+}
+
+/// The column list of an insert, comma-separated.
+pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    columns()
+        .map(|(name, _)| name)
+        .collect::<Vec<_>>()
+        .join(", ")
+});
 
 /// Appends one row for `b` to `buf`.
 pub fn encode(buf: &mut BytesMut, received_at: u32, b: &Beacon<'_>, e: &Enrichment<'_>) {
     let mut w = RowWriter(buf);
-    let m = &b.m;
-    let a = &b.a;
-    let (host, path) = split_url(&b.url);
     w.u32(received_at);
-    w.str(&b.site);
-    w.str(&b.pv);
-    w.u32(b.seq);
-    w.str(&b.url);
-    w.str(host);
-    w.str(path);
-    w.str(&b.group);
-    w.str(&b.nav);
-    for v in [
-        m.ttfb,
-        m.fcp,
-        m.lcp,
-        m.cls,
-        m.inp,
-        m.fid,
-        m.dom_interactive,
-        m.dcl,
-        m.load,
-        m.redirect,
-        m.dns,
-        m.connect,
-        m.tls,
-        m.request,
-        m.response,
-    ] {
-        w.opt_f64(v);
+    for f in F::ALL {
+        if f.spec().stored() {
+            write(&mut w, b.cell(f));
+        }
     }
-    for (metric, v) in [
-        (Metric::Ttfb, m.ttfb),
-        (Metric::Fcp, m.fcp),
-        (Metric::Lcp, m.lcp),
-        (Metric::Cls, m.cls),
-        (Metric::Inp, m.inp),
-    ] {
-        w.i8(metric.rate(v) as i8);
+    for c in &ENRICHMENT {
+        write(&mut w, (c.get)(e));
     }
-    w.str(&a.lcp_el);
-    w.str(&a.lcp_url);
-    for v in [a.lcp_ttfb, a.lcp_delay, a.lcp_load, a.lcp_render] {
-        w.opt_f64(v);
+}
+
+fn write(w: &mut RowWriter<'_>, cell: Cell<'_>) {
+    match cell {
+        Cell::String(s) => w.str(s),
+        Cell::UInt32(v) => w.u32(v),
+        Cell::UInt8(v) => w.u8(v),
+        Cell::NullableFloat64(v) => w.opt_f64(v),
+        Cell::NullableUInt8(v) => w.opt_u8(v),
+        Cell::UInt16(v) => w.u16(v),
+        Cell::Float64(v) => w.f64(v),
+        Cell::Rating(r) => w.i8(r as i8),
+        Cell::DimKeys(d) => w.str_array(d.0.iter().map(|(k, _)| &**k)),
+        Cell::DimValues(d) => w.str_array(d.0.iter().map(|(_, v)| &**v)),
     }
-    w.str(&a.inp_target);
-    w.str(&a.inp_type);
-    for v in [a.inp_delay, a.inp_proc, a.inp_pres] {
-        w.opt_f64(v);
-    }
-    w.str(&a.cls_target);
-    w.opt_f64(a.cls_time);
-    w.str(&b.ect);
-    w.opt_f64(b.rtt);
-    w.opt_f64(b.downlink);
-    w.opt_u8(b.save_data.map(u8::from));
-    w.opt_f64(b.mem);
-    w.opt_f64(b.cpus);
-    w.u16(b.vw.unwrap_or(0.0) as u16);
-    w.u16(b.vh.unwrap_or(0.0) as u16);
-    w.f64(b.sample.unwrap_or(1.0));
-    w.str_array(b.dims.0.iter().map(|(k, _)| &**k));
-    w.str_array(b.dims.0.iter().map(|(_, v)| &**v));
-    let g = &e.geo;
-    for s in [
-        g.country_code,
-        g.country,
-        g.continent,
-        g.subdivision,
-        g.city,
-    ] {
-        w.str(s);
-    }
-    w.u32(g.asn);
-    w.str(g.as_org);
-    let u = &e.ua;
-    for s in [
-        &*u.browser,
-        &*u.browser_version,
-        &*u.os,
-        &*u.os_version,
-        u.device_class,
-    ] {
-        w.str(s);
-    }
-    w.u8(e.ua.is_bot as u8);
 }

@@ -39,7 +39,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     }
 
     let telemetry = Arc::new(Telemetry::default());
-    let (wal, log) = wal::open(&cfg.wal, crate::row::COLUMNS, telemetry.clone()).map_err(|e| {
+    let (wal, log) = wal::open(&cfg.wal, &crate::row::COLUMNS, telemetry.clone()).map_err(|e| {
         anyhow::anyhow!(
             "cannot open the write-ahead log in {}: {e}",
             cfg.wal.dir.display()

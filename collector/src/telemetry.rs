@@ -69,6 +69,8 @@ pub struct Telemetry {
     pub refused: [AtomicU64; Refusal::COUNT],
     /// Beacons left out by a site's sampling.
     pub sampled_out: AtomicU64,
+    /// Beacons whose declared sample rate was below the allowed floor and was raised to it.
+    pub sample_raised: AtomicU64,
     /// Metric values dropped for being out of range.
     pub dropped_metrics: AtomicU64,
     /// Insert batches that ClickHouse acknowledged.
@@ -122,6 +124,11 @@ impl Telemetry {
             "rum_beacons_sampled_out_total",
             "Beacons left out by a site's server-side sampling.",
             self.sampled_out.load(Relaxed),
+        );
+        counter(
+            "rum_sample_rates_raised_total",
+            "Beacons whose declared sample rate was below the allowed floor (server.min_sample_rate) and was raised to it.",
+            self.sample_raised.load(Relaxed),
         );
         counter(
             "rum_metric_values_dropped_total",

@@ -9,7 +9,7 @@ use crate::sink::{AppendError, Rows};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use rum_beacon::{Beacon, Body, Reject};
+use rum_beacon::{Beacon, Body, Reject, Value, F};
 use std::io::Read;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
@@ -123,7 +123,17 @@ impl Ctx<'_> {
     /// the site's sampling leaves it out.
     fn accept(&mut self, b: &mut Beacon<'_>) -> Result<bool, Refusal> {
         let v = b.validate().map_err(Refusal::Beacon)?;
-        if let Some(rule) = check_site(self.st, &b.site, self.origin)? {
+        let rule = check_site(self.st, b.str(F::Site), self.origin)?;
+        // The client chooses its sample rate, and its page view weighs the inverse in every
+        // report and signal: bound that weight by the configuration.
+        let floor = rule
+            .and_then(|r| r.min_sample)
+            .unwrap_or(self.st.min_sample_rate);
+        if b.sample() < floor {
+            b.set(F::Sample, Value::Num(floor));
+            self.st.telemetry.sample_raised.fetch_add(1, Relaxed);
+        }
+        if let Some(rule) = rule {
             if rule
                 .limiter
                 .as_ref()
@@ -132,11 +142,11 @@ impl Ctx<'_> {
                 return Err(Refusal::RateLimited);
             }
             if rule.sample < 1.0 {
-                if !sampled_in(&b.pv, rule.sample) {
+                if !sampled_in(b.str(F::Pv), rule.sample) {
                     self.st.telemetry.sampled_out.fetch_add(1, Relaxed);
                     return Ok(false);
                 }
-                b.sample = Some(b.sample.unwrap_or(1.0) * rule.sample);
+                b.set(F::Sample, Value::Num(b.sample() * rule.sample));
             }
         }
         if v.dropped_metrics > 0 {

@@ -47,6 +47,8 @@ pub struct AppState {
     pub max_inflated_bytes: usize,
     /// Most beacons per array body.
     pub max_batch: usize,
+    /// Lowest sample rate a beacon may declare (`server.min_sample_rate`).
+    pub min_sample_rate: f64,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             max_body_bytes: cfg.server.max_body_bytes,
             max_inflated_bytes: cfg.server.max_inflated_bytes,
             max_batch: cfg.server.max_batch,
+            min_sample_rate: cfg.server.min_sample_rate,
         }
     }
 }

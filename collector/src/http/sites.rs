@@ -13,6 +13,8 @@ pub struct SiteRule {
     pub origins: Vec<String>,
     /// Share of page views kept (server-side sampling).
     pub sample: f64,
+    /// Lowest sample rate a beacon may declare, if the site sets its own.
+    pub min_sample: Option<f64>,
     /// The site's beacon rate limit, if any.
     pub limiter: Option<Limiter>,
     /// Page groups with their own signal series on `/metrics`.
@@ -31,6 +33,7 @@ impl SiteRule {
                 .map(|o| o.trim_end_matches('/').to_string())
                 .collect(),
             sample: s.sample,
+            min_sample: s.min_sample,
             limiter: Limiter::new(s.max_beacons_per_second, 2.0 * s.max_beacons_per_second),
             signal_groups: s.groups.clone(),
         }
@@ -68,6 +71,7 @@ mod tests {
             key: key.into(),
             origins: origins.iter().map(|o| o.to_string()).collect(),
             sample: 0.5,
+            min_sample: None,
             max_beacons_per_second: 0.0,
             groups: vec!["cart".into()],
         }
