@@ -75,6 +75,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     }
 
     let telemetry = Arc::new(Telemetry::default());
+    http::malformed::report_to(telemetry.clone());
     let (wal, durable) = wal::open(&cfg.wal, telemetry.clone()).map_err(|e| {
         anyhow::anyhow!(
             "cannot open the write-ahead log in {}: {e}",
@@ -165,8 +166,20 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             cfg.rate_limit.per_ip_burst,
         ),
         trusted_proxies: cfg.server.trusted_proxies.clone(),
-        max_body_bytes: cfg.server.max_body_bytes,
-        max_inflated_bytes: cfg.server.max_inflated_bytes,
+        body_limits: http::body::BodyLimits {
+            max_body_bytes: cfg.server.max_body_bytes,
+            max_inflated_bytes: cfg.server.max_inflated_bytes,
+            timeout: Duration::from_millis(cfg.server.body_timeout_ms),
+            min_bytes_per_second: cfg.server.body_min_bytes_per_second,
+        },
+        admission: http::admission::Admission::new(
+            cfg.server.max_buffered_body_bytes,
+            cfg.server.max_uploads_per_ip,
+        ),
+        login_failures: KeyedLimiter::new(
+            cfg.dashboard.max_failed_logins_per_minute / 60.0,
+            cfg.dashboard.max_failed_logins_per_minute,
+        ),
         max_batch: cfg.server.max_batch,
     });
 

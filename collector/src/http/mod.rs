@@ -1,11 +1,14 @@
 //! The HTTP edge: routes, shared state, and the mapping of typed errors to statuses.
 
+pub mod admission;
 pub mod assets;
 pub mod auth;
 pub mod beacon;
+pub mod body;
 pub mod client_ip;
 pub mod dashboard;
 pub mod health;
+pub mod malformed;
 pub mod rate_limit;
 pub mod reports;
 pub mod signals;
@@ -52,10 +55,12 @@ pub struct AppState {
     pub ip_limiter: Option<rate_limit::KeyedLimiter>,
     /// Peers whose forwarding headers are believed.
     pub trusted_proxies: Vec<IpAddr>,
-    /// Body limits.
-    pub max_body_bytes: usize,
-    /// Inflated body limit.
-    pub max_inflated_bytes: usize,
+    /// Body limits: size, inflated size, deadline, minimum rate.
+    pub body_limits: body::BodyLimits,
+    /// Body memory budget and uploads per client IP.
+    pub admission: admission::Admission,
+    /// Wrong dashboard passwords per client IP (a token bucket), if limited.
+    pub login_failures: Option<rate_limit::KeyedLimiter>,
     /// Most beacons per array body.
     pub max_batch: usize,
 }
