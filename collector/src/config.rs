@@ -93,10 +93,11 @@ pub struct ServerConfig {
     pub body_timeout_ms: u64,
     /// Bytes per second a body must average after a 2 s grace (else 408); 0: no minimum.
     pub body_min_bytes_per_second: u32,
-    /// Body bytes all requests may hold at once (reserved from `Content-Length`, or
-    /// `max_body_bytes` without one); beyond it new bodies get 503.
+    /// Body bytes that bodies being waited for (not all there with their headers) may hold at
+    /// once, reserved from `Content-Length` (`max_body_bytes` without one); beyond it such
+    /// bodies get 503. Beacons arrive with their headers and never count.
     pub max_buffered_body_bytes: usize,
-    /// Bodies one client IP may have on their way at once (beyond: 429); 0: no cap.
+    /// Bodies being waited for that one client IP may have at once (beyond: 429); 0: no cap.
     pub max_uploads_per_ip: u32,
 }
 
