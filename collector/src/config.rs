@@ -94,6 +94,17 @@ pub struct ServerConfig {
     /// inverse in reports and signals. Lower declared rates are raised to it and counted.
     /// A site's `min_sample` overrides it.
     pub min_sample_rate: f64,
+    /// The whole body must arrive within this many milliseconds of its headers (else 408
+    /// and the connection is closed).
+    pub body_timeout_ms: u64,
+    /// Bytes per second a body must average after a 2 s grace (else 408); 0: no minimum.
+    pub body_min_bytes_per_second: u32,
+    /// Body bytes that bodies being waited for (not all there with their headers) may hold at
+    /// once, reserved from `Content-Length` (`max_body_bytes` without one); beyond it such
+    /// bodies get 503. Beacons arrive with their headers and never count.
+    pub max_buffered_body_bytes: usize,
+    /// Bodies being waited for that one client IP may have at once (beyond: 429); 0: no cap.
+    pub max_uploads_per_ip: u32,
 }
 
 impl Default for ServerConfig {
@@ -107,6 +118,10 @@ impl Default for ServerConfig {
             max_batch: 500,
             trusted_proxies: Vec::new(),
             min_sample_rate: 0.01,
+            body_timeout_ms: 10_000,
+            body_min_bytes_per_second: 1024,
+            max_buffered_body_bytes: 64 * 1024 * 1024,
+            max_uploads_per_ip: 32,
         }
     }
 }
@@ -200,6 +215,9 @@ pub struct DashboardConfig {
     pub password: String,
     /// Report queries run at once against ClickHouse; more wait, then get 503.
     pub max_concurrent_queries: usize,
+    /// Wrong passwords a client IP may try per minute (also the burst); past that its
+    /// requests get 429 until the minute refills. 0: no limit.
+    pub max_failed_logins_per_minute: f64,
 }
 
 impl Default for DashboardConfig {
@@ -208,6 +226,7 @@ impl Default for DashboardConfig {
             user: "rum".into(),
             password: String::new(),
             max_concurrent_queries: 4,
+            max_failed_logins_per_minute: 10.0,
         }
     }
 }
@@ -216,10 +235,11 @@ impl Default for DashboardConfig {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
-    /// Requests per second per client IP; 0 turns the limit off. Shoppers send about one
-    /// beacon per page view, so 20 is generous even behind a shared NAT.
+    /// Beacons per second per client IP (each beacon of an array counts); 0 turns the limit
+    /// off. Shoppers send about one beacon per page view, so 20 is generous even behind a
+    /// shared NAT.
     pub per_ip_per_second: f64,
-    /// Requests a client IP may send in a burst before the rate applies.
+    /// Beacons a client IP may send in a burst before the rate applies.
     pub per_ip_burst: f64,
 }
 
@@ -386,6 +406,16 @@ impl Config {
         if self.server.max_inflated_bytes < self.server.max_body_bytes {
             return Err(ConfigError::Invalid(
                 "server.max_inflated_bytes must be >= server.max_body_bytes".into(),
+            ));
+        }
+        if self.server.body_timeout_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "server.body_timeout_ms must be at least 1".into(),
+            ));
+        }
+        if self.server.max_buffered_body_bytes < self.server.max_body_bytes {
+            return Err(ConfigError::Invalid(
+                "server.max_buffered_body_bytes must be >= server.max_body_bytes".into(),
             ));
         }
         if self.wal.segment_bytes == 0 || self.wal.max_disk_bytes == 0 {
@@ -561,6 +591,20 @@ mod tests {
         assert_eq!(c.dashboard.user, d.dashboard.user);
         assert_eq!(c.wal.max_disk_bytes, d.wal.max_disk_bytes);
         assert_eq!(c.user_agent.cache_entries, d.user_agent.cache_entries);
+        assert_eq!(c.server.body_timeout_ms, d.server.body_timeout_ms);
+        assert_eq!(
+            c.server.body_min_bytes_per_second,
+            d.server.body_min_bytes_per_second
+        );
+        assert_eq!(
+            c.server.max_buffered_body_bytes,
+            d.server.max_buffered_body_bytes
+        );
+        assert_eq!(c.server.max_uploads_per_ip, d.server.max_uploads_per_ip);
+        assert_eq!(
+            c.dashboard.max_failed_logins_per_minute,
+            d.dashboard.max_failed_logins_per_minute
+        );
         // Every section the configuration knows is documented in the example.
         let doc: toml::Table = toml::from_str(text).unwrap();
         for section in [

@@ -37,11 +37,28 @@ pub enum Refusal {
     /// The write-ahead log could not be written (disk error).
     #[error("storage_unavailable")]
     StorageUnavailable,
+    /// The body missed `server.body_timeout_ms` or fell below
+    /// `server.body_min_bytes_per_second`.
+    #[error("body_timeout")]
+    BodyTimeout,
+    /// The client IP already has `server.max_uploads_per_ip` bodies on their way.
+    #[error("too_many_uploads")]
+    TooManyUploads,
+    /// A request the HTTP layer could not parse (answered 400 by actix before any handler).
+    #[error("malformed_request")]
+    MalformedRequest,
+    /// Dashboard or report API request with no or wrong credentials.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// Dashboard or report API request from a client IP locked out after too many wrong
+    /// passwords (`dashboard.max_failed_logins_per_minute`).
+    #[error("login_locked")]
+    LoginLocked,
 }
 
 impl Refusal {
     /// Request-level reasons, in counter order after the beacon reasons.
-    pub const REQUEST_LEVEL: [Refusal; 9] = [
+    pub const REQUEST_LEVEL: [Refusal; 14] = [
         Refusal::BodyTooLarge,
         Refusal::InflatedTooLarge,
         Refusal::BadEncoding,
@@ -51,6 +68,11 @@ impl Refusal {
         Refusal::RateLimited,
         Refusal::Overloaded,
         Refusal::StorageUnavailable,
+        Refusal::BodyTimeout,
+        Refusal::TooManyUploads,
+        Refusal::MalformedRequest,
+        Refusal::Unauthorized,
+        Refusal::LoginLocked,
     ];
 
     /// Number of distinct reasons (size of the counter array).
@@ -91,20 +113,37 @@ impl Refusal {
             Refusal::RateLimited => "rate_limited",
             Refusal::Overloaded => "overloaded",
             Refusal::StorageUnavailable => "storage_unavailable",
+            Refusal::BodyTimeout => "body_timeout",
+            Refusal::TooManyUploads => "too_many_uploads",
+            Refusal::MalformedRequest => "malformed_request",
+            Refusal::Unauthorized => "unauthorized",
+            Refusal::LoginLocked => "login_locked",
         }
     }
 
     /// HTTP status answered for this reason.
     pub fn status(self) -> StatusCode {
         match self {
-            Refusal::Beacon(_) | Refusal::BadEncoding => StatusCode::BAD_REQUEST,
+            Refusal::Beacon(_) | Refusal::BadEncoding | Refusal::MalformedRequest => {
+                StatusCode::BAD_REQUEST
+            }
+            Refusal::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            Refusal::Unauthorized => StatusCode::UNAUTHORIZED,
             Refusal::BodyTooLarge | Refusal::InflatedTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::UnknownSite | Refusal::ForbiddenOrigin => StatusCode::FORBIDDEN,
-            Refusal::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::RateLimited | Refusal::TooManyUploads | Refusal::LoginLocked => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Refusal::Overloaded | Refusal::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
+}
+
+/// Whether the `count`-th refusal of one reason is logged: the first, then every 1000th, so a
+/// flood cannot flood the logs (the counters have every one).
+pub fn worth_logging(count: u64) -> bool {
+    count == 1 || count.is_multiple_of(1000)
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     }
 
     let telemetry = Arc::new(Telemetry::default());
+    http::malformed::report_to(telemetry.clone());
     let (wal, log) = wal::open(&cfg.wal, &crate::row::COLUMNS, telemetry.clone()).map_err(|e| {
         anyhow::anyhow!(
             "cannot open the write-ahead log in {}: {e}",

@@ -1,10 +1,14 @@
 //! Access to the dashboard and the report API: HTTP basic auth or a bearer token, both
-//! checked against `[dashboard]` in the configuration. Beacons never pass through here.
+//! checked against `[dashboard]` in the configuration, with wrong passwords rate-limited per
+//! client IP. Beacons never pass through here.
 
+use super::{client_ip::client_ip, AppState};
+use crate::refusal::{worth_logging, Refusal};
 use actix_web::http::{header, StatusCode};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
 use std::future::{ready, Ready};
+use std::time::Instant;
 use thiserror::Error;
 
 /// The credentials the dashboard accepts.
@@ -62,6 +66,9 @@ pub enum AuthError {
     /// No or wrong credentials.
     #[error("authentication required: basic auth or Authorization: Bearer <dashboard.password>")]
     Unauthorized,
+    /// Too many wrong passwords from this client IP.
+    #[error("too many wrong passwords from this address; try again in a minute")]
+    Locked,
 }
 
 impl ResponseError for AuthError {
@@ -69,6 +76,7 @@ impl ResponseError for AuthError {
         match self {
             AuthError::Off => StatusCode::NOT_FOUND,
             AuthError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AuthError::Locked => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -79,6 +87,9 @@ impl ResponseError for AuthError {
                 header::WWW_AUTHENTICATE,
                 "Basic realm=\"rum dashboard\", charset=\"UTF-8\"",
             ));
+        }
+        if matches!(self, AuthError::Locked) {
+            res.insert_header((header::RETRY_AFTER, "60"));
         }
         res.json(serde_json::json!({ "error": self.to_string() }))
     }
@@ -98,20 +109,41 @@ impl FromRequest for Authorized {
         let Some(creds) = creds else {
             return ready(Err(AuthError::Off));
         };
+        let st = req.app_data::<web::Data<AppState>>();
+        let now = Instant::now();
+        // Wrong passwords cost a token of the client IP's bucket; with none left, even the
+        // right one is not checked until it refills, so guessing runs at the configured rate.
+        let bucket = st.and_then(|st| {
+            let ip = client_ip(
+                req.peer_addr().map(|a| a.ip()),
+                req.headers(),
+                &st.trusted_proxies,
+            );
+            st.login_failures.as_ref().zip(ip)
+        });
+        if bucket.is_some_and(|(b, ip)| !b.has_token(ip, now)) {
+            count(st, Refusal::LoginLocked);
+            return ready(Err(AuthError::Locked));
+        }
         let given = req.headers().get(header::AUTHORIZATION);
         if given.is_some_and(|v| creds.admits(v.as_bytes())) {
-            ready(Ok(Authorized))
-        } else {
-            tracing::info!(
-                reason = if given.is_some() {
-                    "wrong_credentials"
-                } else {
-                    "no_credentials"
-                },
-                "dashboard request refused"
-            );
-            ready(Err(AuthError::Unauthorized))
+            return ready(Ok(Authorized));
         }
+        // Asking without credentials is how a browser learns to prompt: that costs nothing.
+        if let (Some((b, ip)), Some(_)) = (bucket, given) {
+            b.allow(ip, 1, now);
+        }
+        count(st, Refusal::Unauthorized);
+        ready(Err(AuthError::Unauthorized))
+    }
+}
+
+/// Counts a refused dashboard request and logs it sampled, like refused beacons.
+fn count(st: Option<&web::Data<AppState>>, r: Refusal) {
+    let Some(st) = st else { return };
+    let n = st.telemetry.refuse(r);
+    if worth_logging(n) {
+        tracing::info!(reason = r.code(), count = n, "dashboard request refused");
     }
 }
 

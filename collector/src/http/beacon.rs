@@ -1,24 +1,23 @@
 //! `POST /v1/beacon`: read the body within limits, parse, validate, check the site and origin,
 //! enrich, encode, and queue. Every refusal is counted by reason and answered with its status.
 
-use super::{client_ip::client_ip, AppState, SiteRule};
+use super::{body, client_ip::client_ip, AppState, SiteRule};
 use crate::enrich::{Enrichment, RequestFacts};
 use crate::refusal::Refusal;
 use crate::row;
 use crate::sink::{AppendError, Rows};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
-use rum_beacon::{Beacon, Body, Reject, Value, F};
-use std::io::Read;
+use rum_beacon::{Beacon, Body, Value, F};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
-/// CORS preflight for senders that use `application/json` or gzip.
-pub async fn preflight(req: HttpRequest) -> HttpResponse {
+/// CORS preflight for senders that use `application/json` or gzip. Like the POST's answer, it
+/// names the origin only when some configured site allows it.
+pub async fn preflight(req: HttpRequest, st: web::Data<AppState>) -> HttpResponse {
     let mut r = HttpResponse::NoContent();
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        r.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone()));
+    if let Some(origin) = header_str(req.headers(), "origin").filter(|o| origin_known(&st, o)) {
+        r.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin));
     }
     r.insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST"))
         .insert_header((
@@ -41,19 +40,20 @@ pub async fn post(
     let origin = request_origin(headers).filter(|o| origin_known(&st, o));
     let ip = client_ip(
         req.peer_addr().map(|a| a.ip()),
-        header_str(headers, "x-forwarded-for"),
-        header_str(headers, "forwarded"),
+        headers,
         &st.trusted_proxies,
     );
+    let body = match body::read(headers, &mut payload, &st.body_limits, &st.admission, ip).await {
+        Ok(b) => b,
+        Err(r) => return refuse(&st, r, origin),
+    };
+    // The first beacon's token before parsing, an array's others after. Checked once the body
+    // is read, so the 429 leaves the connection usable for the browser's retry.
     if let (Some(limiter), Some(ip)) = (&st.ip_limiter, ip) {
         if !limiter.allow(ip, 1, Instant::now()) {
             return refuse(&st, Refusal::RateLimited, origin);
         }
     }
-    let body = match read_body(&req, &mut payload, &st).await {
-        Ok(b) => b,
-        Err(r) => return refuse(&st, r, origin),
-    };
     let parsed = match Body::parse(&body, st.max_batch) {
         Ok(p) => p,
         Err(r) => return refuse(&st, Refusal::Beacon(r), origin),
@@ -82,12 +82,24 @@ pub async fn post(
             Err(r) => refuse(&st, r, origin),
         },
         Body::Many(items) => {
+            // Each beacon of the array costs a token: past those the client IP has, refused.
+            let allowed = match (&st.ip_limiter, ip) {
+                (Some(l), Some(ip)) => {
+                    let more = (items.len() as u32).saturating_sub(1);
+                    1 + l.take_up_to(ip, more, Instant::now()) as usize
+                }
+                _ => usize::MAX,
+            };
             let mut errors = Vec::new();
             let (mut accepted, mut kept) = (0u32, 0u32);
             for (i, raw) in items.iter().enumerate() {
-                let result = Beacon::parse(raw.get().as_bytes())
-                    .map_err(Refusal::Beacon)
-                    .and_then(|mut b| ctx.accept(&mut b));
+                let result = if i >= allowed {
+                    Err(Refusal::RateLimited)
+                } else {
+                    Beacon::parse(raw.get().as_bytes())
+                        .map_err(Refusal::Beacon)
+                        .and_then(|mut b| ctx.accept(&mut b))
+                };
                 match result {
                     Ok(k) => {
                         accepted += 1;
@@ -210,54 +222,6 @@ fn sampled_in(page_view_id: &str, rate: f64) -> bool {
     (super::fnv1a(page_view_id.as_bytes()) as f64 / u64::MAX as f64) < rate
 }
 
-/// Reads the body, refusing it as soon as it passes the limit, and inflates gzip with a cap on
-/// the inflated size so a small bomb is cut off while inflating.
-async fn read_body(
-    req: &HttpRequest,
-    payload: &mut web::Payload,
-    st: &AppState,
-) -> Result<Vec<u8>, Refusal> {
-    let ct = header_str(req.headers(), "content-type").unwrap_or("text/plain");
-    let mime = ct.split(';').next().unwrap_or("").trim();
-    if !(mime.eq_ignore_ascii_case("text/plain")
-        || mime.eq_ignore_ascii_case("application/json")
-        || mime.is_empty())
-    {
-        return Err(Refusal::UnsupportedMediaType);
-    }
-    let gzip = match header_str(req.headers(), "content-encoding").map(str::trim) {
-        None | Some("") | Some("identity") => false,
-        Some(e) if e.eq_ignore_ascii_case("gzip") => true,
-        Some(_) => return Err(Refusal::BadEncoding),
-    };
-    let declared =
-        header_str(req.headers(), "content-length").and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > st.max_body_bytes) {
-        return Err(Refusal::BodyTooLarge);
-    }
-    let mut raw = Vec::with_capacity(declared.unwrap_or(1024).min(st.max_body_bytes));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| Refusal::Beacon(Reject::InvalidJson))?;
-        if raw.len() + chunk.len() > st.max_body_bytes {
-            return Err(Refusal::BodyTooLarge);
-        }
-        raw.extend_from_slice(&chunk);
-    }
-    if !gzip {
-        return Ok(raw);
-    }
-    let mut out = Vec::with_capacity(raw.len() * 4);
-    let limit = st.max_inflated_bytes as u64;
-    flate2::read::GzDecoder::new(&raw[..])
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| Refusal::BadEncoding)?;
-    if out.len() as u64 > limit {
-        return Err(Refusal::InflatedTooLarge);
-    }
-    Ok(out)
-}
-
 fn header_str<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
@@ -289,8 +253,7 @@ fn cors(
 
 fn count_refusal(st: &AppState, r: Refusal) {
     let n = st.telemetry.refuse(r);
-    // Sampled: the first of each reason, then every 1000th, so a flood cannot flood the logs.
-    if n == 1 || n.is_multiple_of(1000) {
+    if crate::refusal::worth_logging(n) {
         tracing::warn!(
             reason = r.code(),
             status = r.status().as_u16(),
@@ -307,7 +270,18 @@ fn refuse(st: &AppState, r: Refusal, origin: Option<&str>) -> HttpResponse {
         Refusal::RateLimited => {
             resp.insert_header((header::RETRY_AFTER, "1"));
         }
-        Refusal::Overloaded | Refusal::StorageUnavailable => {
+        // The body was not read (or not all of it): close rather than wait for the rest.
+        Refusal::TooManyUploads => {
+            resp.insert_header((header::RETRY_AFTER, "1")).force_close();
+        }
+        Refusal::BodyTimeout | Refusal::BodyTooLarge => {
+            resp.force_close();
+        }
+        // Overloaded also means the body memory budget is spent, its body left unread.
+        Refusal::Overloaded => {
+            resp.insert_header((header::RETRY_AFTER, "5")).force_close();
+        }
+        Refusal::StorageUnavailable => {
             resp.insert_header((header::RETRY_AFTER, "5"));
         }
         _ => {}

@@ -1,11 +1,14 @@
 //! The HTTP edge: routes, shared state, and the mapping of typed errors to statuses.
 
+pub mod admission;
 pub mod assets;
 pub mod auth;
 pub mod beacon;
+pub mod body;
 pub mod client_ip;
 pub mod dashboard;
 pub mod health;
+pub mod malformed;
 pub mod rate_limit;
 pub mod reports;
 pub mod signals;
@@ -41,10 +44,12 @@ pub struct AppState {
     pub ip_limiter: Option<rate_limit::KeyedLimiter>,
     /// Peers whose forwarding headers are believed.
     pub trusted_proxies: Vec<IpAddr>,
-    /// Body limits.
-    pub max_body_bytes: usize,
-    /// Inflated body limit.
-    pub max_inflated_bytes: usize,
+    /// Body limits: size, inflated size, deadline, minimum rate.
+    pub body_limits: body::BodyLimits,
+    /// Body memory budget and uploads per client IP.
+    pub admission: admission::Admission,
+    /// Wrong dashboard passwords per client IP (a token bucket), if limited.
+    pub login_failures: Option<rate_limit::KeyedLimiter>,
     /// Most beacons per array body.
     pub max_batch: usize,
     /// Lowest sample rate a beacon may declare (`server.min_sample_rate`).
@@ -73,8 +78,20 @@ impl AppState {
                 cfg.rate_limit.per_ip_burst,
             ),
             trusted_proxies: cfg.server.trusted_proxies.clone(),
-            max_body_bytes: cfg.server.max_body_bytes,
-            max_inflated_bytes: cfg.server.max_inflated_bytes,
+            body_limits: body::BodyLimits {
+                max_body_bytes: cfg.server.max_body_bytes,
+                max_inflated_bytes: cfg.server.max_inflated_bytes,
+                timeout: std::time::Duration::from_millis(cfg.server.body_timeout_ms),
+                min_bytes_per_second: cfg.server.body_min_bytes_per_second,
+            },
+            admission: admission::Admission::new(
+                cfg.server.max_buffered_body_bytes,
+                cfg.server.max_uploads_per_ip,
+            ),
+            login_failures: rate_limit::KeyedLimiter::new(
+                cfg.dashboard.max_failed_logins_per_minute / 60.0,
+                cfg.dashboard.max_failed_logins_per_minute,
+            ),
             max_batch: cfg.server.max_batch,
             min_sample_rate: cfg.server.min_sample_rate,
         }

@@ -1,4 +1,5 @@
-//! Token buckets that cap beacons per client IP and per site. Sharded so workers rarely
+//! Token buckets that cap beacons per client IP and per site (one token per beacon, so an
+//! array costs what it carries). Sharded so workers rarely
 //! contend: one short critical section per request, no global lock.
 
 use std::collections::HashMap;
@@ -16,17 +17,30 @@ struct Bucket {
 }
 
 impl Bucket {
-    /// Refills for the time elapsed, then takes `cost` tokens if there are enough.
-    fn take(&mut self, now: Instant, rate: f64, burst: f64, cost: f64) -> bool {
+    /// Refills for the time elapsed.
+    fn refill(&mut self, now: Instant, rate: f64, burst: f64) {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.tokens = (self.tokens + elapsed * rate).min(burst);
         self.last = now;
+    }
+
+    /// Refills, then takes `cost` tokens if there are enough.
+    fn take(&mut self, now: Instant, rate: f64, burst: f64, cost: f64) -> bool {
+        self.refill(now, rate, burst);
         if self.tokens >= cost {
             self.tokens -= cost;
             true
         } else {
             false
         }
+    }
+
+    /// Refills, then takes as many whole tokens as there are, up to `most`.
+    fn take_up_to(&mut self, now: Instant, rate: f64, burst: f64, most: u32) -> u32 {
+        self.refill(now, rate, burst);
+        let n = self.tokens.floor().clamp(0.0, most as f64);
+        self.tokens -= n;
+        n as u32
     }
 }
 
@@ -51,6 +65,27 @@ impl KeyedLimiter {
 
     /// Takes `cost` tokens from `key`'s bucket; `false` means "over the limit".
     pub fn allow(&self, key: impl Hash, cost: u32, now: Instant) -> bool {
+        let (rate, burst) = (self.rate, self.burst);
+        self.with_bucket(key, now, |b| b.take(now, rate, burst, cost as f64))
+    }
+
+    /// Takes up to `most` tokens from `key`'s bucket and says how many it got: the beacons
+    /// of an array past that many are over the limit.
+    pub fn take_up_to(&self, key: impl Hash, most: u32, now: Instant) -> u32 {
+        let (rate, burst) = (self.rate, self.burst);
+        self.with_bucket(key, now, |b| b.take_up_to(now, rate, burst, most))
+    }
+
+    /// Whether `key`'s bucket holds at least one token, taking none.
+    pub fn has_token(&self, key: impl Hash, now: Instant) -> bool {
+        let (rate, burst) = (self.rate, self.burst);
+        self.with_bucket(key, now, |b| {
+            b.refill(now, rate, burst);
+            b.tokens >= 1.0
+        })
+    }
+
+    fn with_bucket<T>(&self, key: impl Hash, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
         // Only the hash is kept, so the limiter never stores a client IP.
         let h = self.hasher.hash_one(key);
         let shard = &self.shards[(h as usize) % self.shards.len()];
@@ -65,7 +100,7 @@ impl KeyedLimiter {
             tokens: self.burst,
             last: now,
         });
-        bucket.take(now, self.rate, self.burst, cost as f64)
+        f(bucket)
     }
 }
 
@@ -116,6 +151,19 @@ mod tests {
             l.allow("5.6.7.8", 1, t0),
             "other keys have their own bucket"
         );
+    }
+
+    #[test]
+    fn an_array_gets_only_the_tokens_there_are() {
+        let l = KeyedLimiter::new(5.0, 10.0).unwrap();
+        let t0 = Instant::now();
+        assert!(l.allow("ip", 1, t0));
+        assert_eq!(l.take_up_to("ip", 499, t0), 9, "the rest of the burst");
+        assert_eq!(l.take_up_to("ip", 499, t0), 0);
+        assert!(!l.has_token("ip", t0));
+        let later = t0 + Duration::from_millis(1000);
+        assert!(l.has_token("ip", later), "has_token takes nothing");
+        assert_eq!(l.take_up_to("ip", 499, later), 5, "one second at 5/s");
     }
 
     #[test]
