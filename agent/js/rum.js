@@ -3,7 +3,7 @@
  * merchant's page.
  *
  *   <script async src="https://rum.example.com/rum.js" data-site="KEY"
- *           data-page-group="product" data-sample="0.5"
+ *           data-page-group="product" data-release="2026.12.01-3" data-sample="0.5"
  *           data-endpoint="https://rum.example.com/v1/beacon"></script>
  *   <script>window.rum = window.rum || []; rum.push(["dim", "ab_test", "B"]);</script>
  */
@@ -22,11 +22,12 @@ function pageViewId() {
   }).join("");
 }
 
-/* A command from the page's queue: ['group', name] or ['dim', key, value]; at most 5
+/* A command from the page's queue: ['group', name], ['release', name] or ['dim', key, value]; at most 5
  * dimensions, keys of [A-Za-z0-9_-], sizes cut to the collector's limits. */
 function command(view, c) {
   var dims = view.dims, a = c[1] == null ? "" : c[1], key = String(a).replace(/[^\w-]/g, "").slice(0, 32);
   if (c[0] == "group") view.group = cut(a, 64);
+  if (c[0] == "release") view.release = cut(a, 64);
   if (c[0] == "dim" && key && (key in dims || Object.keys(dims).length < 5)) dims[key] = cut(c[2] == null ? "" : c[2], 128);
 }
 
@@ -34,6 +35,7 @@ function start(data, src, sample) {
   var endpoint = data.endpoint || src.origin + "/v1/beacon", view = {
     site: data.site,
     group: cut(data.pageGroup || "", 64),
+    release: cut(data.release || "", 64),
     sample: Math.min(sample, 1),
     url: cut(location.origin + location.pathname, 2048),
     id: pageViewId(),

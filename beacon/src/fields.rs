@@ -258,14 +258,14 @@ impl Field {
         }
     }
 
-    const fn from_wasm(self) -> Self {
+    const fn sent_by_wasm(self) -> Self {
         Field {
             sender: Sender::Wasm,
             ..self
         }
     }
 
-    const fn from_js(self) -> Self {
+    const fn sent_by_js(self) -> Self {
         Field {
             sender: Sender::Js,
             ..self
@@ -358,7 +358,7 @@ fields! {
     /// Largest contentful paint.
     Lcp = "lcp" => ms("lcp_ms").rated(2500.0, 4000.0),
     /// Cumulative layout shift (unitless, largest session window).
-    Cls = "cls" => number("cls", MAX_CLS, "").rated(0.1, 0.25).from_wasm(),
+    Cls = "cls" => number("cls", MAX_CLS, "").rated(0.1, 0.25).sent_by_wasm(),
     /// Interaction to next paint.
     Inp = "inp" => ms("inp_ms").rated(200.0, 500.0),
     /// First input delay (kept for continuity with older tools).
@@ -420,7 +420,7 @@ fields! {
     /// Effective connection type (`navigator.connection.effectiveType`).
     Ect = "ect" => text("effective_type", MAX_SHORT_LEN),
     /// Round-trip time estimate.
-    Rtt = "rtt" => ms("rtt_ms").from_js(),
+    Rtt = "rtt" => ms("rtt_ms").sent_by_js(),
     /// Downlink estimate.
     Downlink = "downlink" => number("downlink_mbps", MAX_HINT, "Mbit/s"),
     /// Data saver on.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::fields::Kind;
 
 fn good() -> String {
     r#"{"v":1,"site":"demo","pv":"abcdefgh1234","seq":1,"url":"https://shop.example/p/1?email=a@b.c#top",
@@ -207,4 +208,57 @@ fn url_helpers() {
     assert_eq!(split_url("https://a.b/c/d?x=1#y"), ("a.b", "/c/d"));
     assert_eq!(split_url("https://a.b"), ("a.b", "/"));
     assert_eq!(strip_query_and_fragment("https://a.b/#x"), "https://a.b/");
+}
+
+/// The field rows of `docs/beacon.md`'s table: (names in the first cell, the whole row).
+fn docs_rows() -> Vec<(Vec<String>, String)> {
+    let docs = include_str!("../../docs/beacon.md");
+    let table = docs
+        .split("## Fields")
+        .nth(1)
+        .expect("a Fields section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    table
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let first = l.split('|').nth(1).unwrap();
+            let names = first
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect();
+            (names, l.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_docs_table_lists_every_wire_field_with_its_string_limit() {
+    let rows = docs_rows();
+    let documented: Vec<&str> = rows
+        .iter()
+        .flat_map(|(n, _)| n.iter().map(String::as_str))
+        .collect();
+    for f in FIELDS.iter().filter(|f| f.on_wire()) {
+        let Some((_, row)) = rows.iter().find(|(n, _)| n.iter().any(|n| n == f.wire)) else {
+            panic!("docs/beacon.md has no row for `{}`", f.wire);
+        };
+        if let Kind::Text { max } = f.kind {
+            assert!(
+                row.contains(&max.to_string()),
+                "limit {max} of `{}` in {row}",
+                f.wire
+            );
+        }
+    }
+    for name in documented {
+        assert!(
+            F::from_wire(name).is_some(),
+            "docs/beacon.md documents `{name}`, which is not declared"
+        );
+    }
 }

@@ -186,3 +186,47 @@ fn gzip_bytes(data: &[u8]) -> Vec<u8> {
     let _ = e.write_all(data);
     e.finish().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rum_beacon::{Beacon, F};
+
+    /// What the generator sends as a good beacon is what the declaration accepts: every key
+    /// declared, every beacon valid, and the fields the agent sends all exercised.
+    #[test]
+    fn generated_beacons_use_the_declared_fields() {
+        let mix = Mix {
+            bad_pct: 0,
+            gzip_pct: 0,
+            update_pct: 10,
+            sampled_pct: 10,
+        };
+        let mut sent = std::collections::HashSet::new();
+        for n in 0..500 {
+            let r = request("checkrun1", n, "demo", mix);
+            assert!(r.page_view.is_some());
+            let obj: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(&r.body).expect("one beacon object");
+            for k in obj.keys() {
+                assert!(F::from_wire(k).is_some(), "undeclared key {k}");
+                sent.insert(k.clone());
+            }
+            let mut b = Beacon::parse(&r.body).unwrap();
+            b.validate().unwrap();
+        }
+        for key in [
+            "ttfb",
+            "fcp",
+            "lcp",
+            "cls",
+            "inp",
+            "lcp_el",
+            "inp_target",
+            "cls_target",
+            "dims",
+        ] {
+            assert!(sent.contains(key), "the generator never sends {key}");
+        }
+    }
+}

@@ -41,6 +41,7 @@ function beacon(view, seq) {
     if (v == v) body[key] = v;
   });
   if (view.group) body.group = view.group;
+  if (view.release) body.release = view.release;
   lcpAttribution(body);
   clsAttribution(body);
   inpAttribution(body);

@@ -162,6 +162,50 @@ mod tests {
         assert_eq!(list.split(' ').collect::<Vec<_>>(), keys);
     }
 
+    /// The browser layer's sources, where the JavaScript-sent fields are written.
+    const JS: [&str; 14] = [
+        include_str!("../../js/rum.js"),
+        include_str!("../../js/lib/activation.js"),
+        include_str!("../../js/lib/beacon.js"),
+        include_str!("../../js/lib/bfcache.js"),
+        include_str!("../../js/lib/observe.js"),
+        include_str!("../../js/lib/on-hidden.js"),
+        include_str!("../../js/lib/safe.js"),
+        include_str!("../../js/lib/selector.js"),
+        include_str!("../../js/lib/send.js"),
+        include_str!("../../js/metrics/cls.js"),
+        include_str!("../../js/metrics/fcp.js"),
+        include_str!("../../js/metrics/inp.js"),
+        include_str!("../../js/metrics/lcp.js"),
+        include_str!("../../js/metrics/navigation.js"),
+    ];
+
+    #[test]
+    fn the_agent_sends_every_declared_field_and_only_those() {
+        use rum_beacon::{Sender, FIELDS};
+        let wasm: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
+        let declared: Vec<&str> = FIELDS
+            .iter()
+            .filter(|f| f.sender == Sender::Wasm)
+            .map(|f| f.wire)
+            .collect();
+        assert_eq!(wasm, declared, "the wasm's numbers, in wire order");
+        // A JavaScript-sent field is written as `key:`, `.key =` or `"key"` somewhere.
+        let js = JS.concat();
+        for f in FIELDS.iter().filter(|f| f.sender == Sender::Js) {
+            let k = f.wire;
+            let written = [format!("{k}:"), format!(".{k} ="), format!("\"{k}\"")]
+                .iter()
+                .any(|p| {
+                    js.match_indices(p.as_str()).any(|(i, _)| {
+                        let before = js[..i].chars().next_back().unwrap_or(' ');
+                        p.starts_with(['.', '"']) || !(before.is_alphanumeric() || before == '_')
+                    })
+                });
+            assert!(written, "the agent's JavaScript never sends `{k}`");
+        }
+    }
+
     #[test]
     fn timings_are_clamped_at_activation() {
         assert_eq!(since_activation(250.0, 100.0), 150.0);

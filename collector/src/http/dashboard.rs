@@ -55,3 +55,39 @@ pub async fn index(_: Authorized) -> HttpResponse {
 pub async fn file(_: Authorized, name: web::Path<String>) -> HttpResponse {
     serve(&name)
 }
+
+#[cfg(test)]
+mod tests {
+    use rum_beacon::FIELDS;
+
+    /// The dashboard rates values in the browser: its thresholds must be the declaration's.
+    #[test]
+    fn the_dashboard_rates_by_the_declared_thresholds() {
+        let js = include_str!("../../dashboard/app.js");
+        let mut checked = 0;
+        for line in js
+            .lines()
+            .filter(|l| l.trim_start().starts_with("{ key: \""))
+        {
+            let field = |name: &str| {
+                let at = line.find(&format!("{name}: ")).expect(name) + name.len() + 2;
+                line[at..]
+                    .split([',', ' ', '}'])
+                    .next()
+                    .unwrap()
+                    .trim_matches('"')
+                    .to_string()
+            };
+            let key = field("key");
+            let spec = FIELDS
+                .iter()
+                .find(|f| f.wire == key)
+                .expect("a declared field");
+            let t = spec.rating.expect("a rated field");
+            assert_eq!(field("good").parse::<f64>().unwrap(), t.good, "{key} good");
+            assert_eq!(field("poor").parse::<f64>().unwrap(), t.poor, "{key} poor");
+            checked += 1;
+        }
+        assert_eq!(checked, 5, "the dashboard's five rated metrics");
+    }
+}

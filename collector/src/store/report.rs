@@ -94,8 +94,25 @@ pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportErro
         ),
     ];
     vars.extend(crate::signals::sql_vars());
+    vars.extend(THRESHOLD_VARS.iter().map(|(k, v)| (k.as_str(), v.clone())));
     sql::fill(text, &vars).map_err(|e| ReportError::Template(name.into(), e))
 }
+
+/// `{lcp_good}`, `{lcp_poor}`, ... for every rated field: the SQL's Core Web Vitals
+/// thresholds come from the beacon crate's declaration.
+static THRESHOLD_VARS: std::sync::LazyLock<Vec<(String, String)>> =
+    std::sync::LazyLock::new(|| {
+        rum_beacon::FIELDS
+            .iter()
+            .filter_map(|f| f.rating.map(|t| (f.wire, t)))
+            .flat_map(|(wire, t)| {
+                [
+                    (format!("{wire}_good"), t.good.to_string()),
+                    (format!("{wire}_poor"), t.poor.to_string()),
+                ]
+            })
+            .collect()
+    });
 
 /// Runs report `name`.
 pub async fn run(
