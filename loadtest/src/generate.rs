@@ -223,7 +223,6 @@ mod tests {
             "inp",
             "lcp_el",
             "inp_target",
-            "cls_target",
             "dims",
         ] {
             assert!(sent.contains(key), "the generator never sends {key}");
