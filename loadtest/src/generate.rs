@@ -223,7 +223,7 @@ mod tests {
             "inp",
             "lcp_el",
             "inp_target",
-            "dims",
+            "inp_pres",
         ] {
             assert!(sent.contains(key), "the generator never sends {key}");
         }
