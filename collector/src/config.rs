@@ -581,49 +581,117 @@ mod tests {
         );
     }
 
+    /// The keys serde accepts for the struct `T`, read from the deserializer call its derive
+    /// makes (no value is built): the list a new field joins without anyone editing a test.
+    fn keys<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+        use serde::de::{Error, Visitor};
+        struct Probe<'a>(&'a mut &'static [&'static str]);
+        impl<'de> serde::Deserializer<'de> for Probe<'_> {
+            type Error = serde::de::value::Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(Error::custom("not a struct"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Self::Error> {
+                *self.0 = fields;
+                Err(Error::custom("probed"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+                enum identifier ignored_any
+            }
+        }
+        let mut fields: &'static [&'static str] = &[];
+        let _ = T::deserialize(Probe(&mut fields));
+        assert!(
+            !fields.is_empty(),
+            "{} is a struct",
+            std::any::type_name::<T>()
+        );
+        fields
+    }
+
+    /// The keys of the section `name` of [`Config`]; a section missing here fails, so a new
+    /// one cannot go unchecked.
+    fn section_keys(name: &str) -> &'static [&'static str] {
+        match name {
+            "server" => keys::<ServerConfig>(),
+            "clickhouse" => keys::<ClickHouseConfig>(),
+            "batch" => keys::<BatchConfig>(),
+            "wal" => keys::<WalConfig>(),
+            "rate_limit" => keys::<RateLimitConfig>(),
+            "signals" => keys::<SignalsConfig>(),
+            "dashboard" => keys::<DashboardConfig>(),
+            "geoip" => keys::<GeoIpConfig>(),
+            "user_agent" => keys::<UserAgentConfig>(),
+            "log" => keys::<LogConfig>(),
+            "sites" => keys::<SiteConfig>(),
+            other => panic!("section {other}: add its struct to section_keys"),
+        }
+    }
+
     #[test]
-    fn the_example_file_holds_the_defaults() {
+    fn the_example_file_documents_every_key_with_its_default() {
         let text = include_str!("../collector.example.toml");
-        let c = parse(text, &[]).unwrap();
-        let d = Config::default();
-        assert_eq!(c.server.listen, d.server.listen);
-        assert_eq!(c.signals.refresh_ms, d.signals.refresh_ms);
-        assert_eq!(c.dashboard.user, d.dashboard.user);
-        assert_eq!(c.wal.max_disk_bytes, d.wal.max_disk_bytes);
-        assert_eq!(c.user_agent.cache_entries, d.user_agent.cache_entries);
-        assert_eq!(c.server.body_timeout_ms, d.server.body_timeout_ms);
-        assert_eq!(
-            c.server.body_min_bytes_per_second,
-            d.server.body_min_bytes_per_second
+        // Every value: the example read as a configuration is the built-in default, compared
+        // through Debug (the structs have no PartialEq), line by line for a readable failure.
+        let (example, default) = (
+            format!("{:#?}", parse(text, &[]).unwrap()),
+            format!("{:#?}", Config::default()),
         );
-        assert_eq!(
-            c.server.max_buffered_body_bytes,
-            d.server.max_buffered_body_bytes
-        );
-        assert_eq!(c.server.max_uploads_per_ip, d.server.max_uploads_per_ip);
-        assert_eq!(
-            c.dashboard.max_failed_logins_per_minute,
-            d.dashboard.max_failed_logins_per_minute
-        );
-        // Every section the configuration knows is documented in the example.
+        let differ: Vec<String> = example
+            .lines()
+            .zip(default.lines())
+            .filter(|(e, d)| e != d)
+            .map(|(e, d)| format!("example {} / default {}", e.trim(), d.trim()))
+            .collect();
+        assert!(differ.is_empty(), "{differ:#?}");
+        assert_eq!(example, default);
+
+        // Every key: each section's table in the example names each key its struct accepts.
         let doc: toml::Table = toml::from_str(text).unwrap();
-        for section in [
-            "server",
-            "clickhouse",
-            "batch",
-            "rate_limit",
-            "wal",
-            "signals",
-            "dashboard",
-            "geoip",
-            "user_agent",
-            "log",
-        ] {
+        for &section in keys::<Config>().iter().filter(|s| **s != "sites") {
+            let table = doc
+                .get(section)
+                .and_then(toml::Value::as_table)
+                .unwrap_or_else(|| panic!("[{section}] missing from the example"));
+            for key in section_keys(section) {
+                assert!(
+                    table.contains_key(*key),
+                    "{section}.{key} missing from the example"
+                );
+            }
+        }
+        // Sites have no default entry; the example documents one in comments. Uncommented it
+        // parses, names every key, and its optional keys that are shown as defaults are.
+        let block: String = text
+            .lines()
+            .skip_while(|l| *l != "# [[sites]]")
+            .filter_map(|l| l.strip_prefix("# "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let documented = parse(&block, &[]).expect("the commented [[sites]] example parses");
+        let site = &documented.sites[0];
+        let table: toml::Table = toml::from_str(&block).unwrap();
+        let table = table["sites"][0].as_table().unwrap();
+        for key in section_keys("sites") {
             assert!(
-                doc.contains_key(section),
-                "{section} missing from the example"
+                table.contains_key(*key),
+                "sites.{key} missing from the example"
             );
         }
+        let bare = parse("[[sites]]\nkey = \"k\"\n", &[]).unwrap();
+        let bare = &bare.sites[0];
+        assert_eq!(site.sample, bare.sample, "sites.sample default");
+        assert_eq!(
+            site.max_beacons_per_second, bare.max_beacons_per_second,
+            "sites.max_beacons_per_second default"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod support;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::{beacon, query, try_post, Collector, Gate};
+use support::{beacon, query, sample, try_post, Collector, Gate};
 
 /// Sends beacons `prefix-0..n`, `per_second` of them, and returns the page-view ids the
 /// collector acknowledged (2xx). Requests that got no answer are not acknowledged.
@@ -103,14 +103,17 @@ async fn clickhouse_outage_under_traffic_loses_nothing() {
     let c = setup.collector(&db).await;
 
     let sender = tokio::spawn(traffic(c.url.clone(), "out", 400, 200));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.wait_metric("rum_insert_rows_total", "> 0 before the outage", |n| {
+        n > 0.0
+    })
+    .await;
     gate.close().await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The outage lasts until the lag has shown it for a second, traffic still flowing.
+    c.wait_metric("rum_wal_lag_seconds", ">= 1", |lag| lag >= 1.0)
+        .await;
     let wal_bytes = metric(&c, "rum_wal_bytes").await;
-    let lag = metric(&c, "rum_wal_lag_seconds").await;
     gate.open().await;
     let acked = sender.await.unwrap();
-    assert!(lag >= 1.0, "the lag shows the outage: {lag} s");
 
     assert_eq!(
         acked.len(),
@@ -118,21 +121,15 @@ async fn clickhouse_outage_under_traffic_loses_nothing() {
         "every beacon acknowledged during the outage"
     );
     assert!(wal_bytes > 0.0, "rows waited in the log during the outage");
+    assert_eq!(metric(&c, "rum_beacons_accepted_total").await, 400.0);
     assert_all_landed_once(&db, &acked, "out", 400).await;
     assert!(
         metric(&c, "rum_insert_errors_total").await > 0.0,
         "the outage was real"
     );
     // The rows are visible a moment before the batcher hears back and moves its cursor.
-    let mut lag = f64::NAN;
-    for _ in 0..50 {
-        lag = metric(&c, "rum_wal_lag_seconds").await;
-        if lag == 0.0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(lag, 0.0, "caught up");
+    c.wait_metric("rum_wal_lag_seconds", "0 (caught up)", |lag| lag == 0.0)
+        .await;
     query(&format!("DROP DATABASE {db}")).await;
 }
 
@@ -144,10 +141,12 @@ async fn the_lag_stays_small_under_steady_traffic() {
     let setup = Setup::new(&db, &[]).await;
     let c = setup.collector(&db).await;
     let sender = tokio::spawn(traffic(c.url.clone(), "lag", 1000, 200));
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    // Four seconds' worth of beacons at 200 per second.
+    c.wait_metric("rum_beacons_accepted_total", ">= 800", |n| n >= 800.0)
+        .await;
     let lag = metric(&c, "rum_wal_lag_seconds").await;
     let acked = sender.await.unwrap();
-    assert!(lag < 2.0, "lag {lag} s after 4 s of steady traffic");
+    assert!(lag < 2.0, "lag {lag} s after 800 beacons of steady traffic");
     assert_all_landed_once(&db, &acked, "lag", 1000).await;
     query(&format!("DROP DATABASE {db}")).await;
 }
@@ -162,9 +161,18 @@ async fn crash_under_traffic_then_restart_delivers_every_acknowledged_beacon() {
     // Some rows reach ClickHouse, then ClickHouse goes away so the rest wait in the log,
     // and the collector is killed in the middle of the traffic.
     let sender = tokio::spawn(traffic(c.url.clone(), "crash", 600, 300));
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    c.wait_metric("rum_insert_rows_total", "> 0 before the outage", |n| {
+        n > 0.0
+    })
+    .await;
     gate.close().await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    let at_close = metric(&c, "rum_beacons_accepted_total").await;
+    c.wait_metric(
+        "rum_beacons_accepted_total",
+        "150 more in the outage",
+        |n| n >= at_close + 150.0,
+    )
+    .await;
     c.crash();
     let acked = sender.await.unwrap();
     assert!(
@@ -235,7 +243,8 @@ async fn sigterm_under_traffic_exits_zero_after_draining() {
     let c = Collector::start(&db).await;
     let url = c.url.clone();
     let sender = tokio::spawn(traffic(url, "term", 1000, 400));
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    c.wait_metric("rum_beacons_accepted_total", ">= 200", |n| n >= 200.0)
+        .await;
     let (code, took) = c.terminate();
     let acked = sender.await.unwrap();
     assert_eq!(code, Some(0), "clean exit (took {took:?})");
@@ -276,29 +285,29 @@ async fn disk_cap_answers_503_with_retry_after_and_loses_nothing() {
             s => panic!("unexpected status {s}"),
         }
     }
+    let acked = acked.lock().unwrap().clone();
     assert!(refused > 0, "the cap was reached");
-    assert!(
-        metrics_text(&c)
-            .await
-            .contains("rum_beacons_refused_total{reason=\"overloaded\"}"),
+    assert!(!acked.is_empty(), "beacons were accepted up to the cap");
+    // Every answer counted, under its reason and status: nothing else reached the endpoint.
+    let m = c.metrics().await;
+    let count = |series: &str| sample(&m, series) as usize;
+    assert_eq!(
+        count("rum_beacons_refused_total{reason=\"overloaded\"}"),
+        refused,
         "refusals counted"
     );
+    assert_eq!(count("rum_http_responses_total{status=\"503\"}"), refused);
+    assert_eq!(count("rum_beacons_accepted_total"), acked.len());
+    assert_eq!(
+        count("rum_http_responses_total{status=\"204\"}"),
+        acked.len()
+    );
     gate.open().await;
-    let acked = acked.lock().unwrap().clone();
-    assert!(!acked.is_empty());
     assert_all_landed_once(&db, &acked, "cap", 400).await;
     query(&format!("DROP DATABASE {db}")).await;
 }
 
-async fn metrics_text(c: &Collector) -> String {
-    c.metrics().await
-}
-
-/// One unlabelled metric's value.
-async fn metric(c: &Collector, name: &str) -> f64 {
-    metrics_text(c)
-        .await
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("metric {name} missing"))
+/// One series' value on `c`'s `/metrics`.
+async fn metric(c: &Collector, series: &str) -> f64 {
+    sample(&c.metrics().await, series)
 }

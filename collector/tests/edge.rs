@@ -206,8 +206,7 @@ async fn every_refusal_reason_gets_its_status_and_is_counted() {
     }
     assert!(metrics.contains("rum_http_responses_total{status=\"413\"} 2"));
     // Only the good beacon was stored.
-    let stored = wait_for(&format!("SELECT count() FROM {db}.page_views"), "1").await;
-    assert_eq!(stored, "1");
+    wait_for(&format!("SELECT count() FROM {db}.page_views"), "1").await;
     query(&format!("DROP DATABASE {db}")).await;
 }
 
@@ -363,7 +362,6 @@ async fn an_unwritable_log_answers_503_and_recovers() {
     assert_eq!(status, 204, "accepting again once the log is writable");
     let ready = reqwest::get(format!("{}/readyz", c.url)).await.unwrap();
     assert_eq!(ready.status().as_u16(), 200);
-    let stored = wait_for(&format!("SELECT count() FROM {db}.page_views"), "1").await;
-    assert_eq!(stored, "1");
+    wait_for(&format!("SELECT count() FROM {db}.page_views"), "1").await;
     query(&format!("DROP DATABASE {db}")).await;
 }

@@ -18,12 +18,11 @@ async fn beacon_lands_in_clickhouse_with_exact_values_and_enrichment() {
     let (status, _) = c.post(&beacon("roundtrip0001", 123.40000000596046)).await;
     assert_eq!(status, 204);
 
-    let row = wait_for(
+    wait_for(
         &format!("SELECT count() FROM {db}.page_views WHERE page_view_id = 'roundtrip0001'"),
         "1",
     )
     .await;
-    assert_eq!(row, "1", "exactly one row for the page view");
     let got = query(&format!(
         "SELECT ttfb_ms, fcp_ms, lcp_ms, page_group, path, url, browser, device_class, is_bot \
          FROM {db}.page_views WHERE page_view_id = 'roundtrip0001' FORMAT TSV"
@@ -95,7 +94,6 @@ async fn array_keeps_good_beacons_and_reports_bad_ones() {
     assert_eq!(summary["accepted"], 2);
     assert_eq!(summary["errors"][0]["index"], 1);
     assert_eq!(summary["errors"][0]["reason"], "invalid_page_view_id");
-    let n = wait_for(&format!("SELECT count() FROM {db}.page_views"), "2").await;
-    assert_eq!(n, "2");
+    wait_for(&format!("SELECT count() FROM {db}.page_views"), "2").await;
     query(&format!("DROP DATABASE {db}")).await;
 }

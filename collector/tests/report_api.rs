@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{wait_for, Collector};
+use support::{sample, wait_for, Collector};
 
 const PASSWORD: &str = "report-api-test-password";
 
@@ -73,12 +73,17 @@ async fn reports_need_credentials_and_valid_parameters() {
         assert_eq!(status, 400, "{query}: {body}");
         assert!(body["error"].is_string(), "{query}: a reason");
     }
+    // Every refusal counted: 4 paths asked without, with a wrong password and a wrong user;
+    // 6 bad report requests. The 8 wrong guesses stay under the lockout's burst of 10.
     let metrics = c.metrics().await;
-    assert!(
-        metrics.contains("rum_http_responses_total{status=\"401\"}")
-            && metrics.contains("rum_http_responses_total{status=\"400\"}"),
-        "refusals are counted"
-    );
+    for (series, want) in [
+        ("rum_http_responses_total{status=\"401\"}", 12.0),
+        ("rum_beacons_refused_total{reason=\"unauthorized\"}", 12.0),
+        ("rum_beacons_refused_total{reason=\"login_locked\"}", 0.0),
+        ("rum_http_responses_total{status=\"400\"}", 6.0),
+    ] {
+        assert_eq!(sample(&metrics, series), want, "{series}");
+    }
 
     // A good request answers what the command line prints for the same window.
     let (status, list) = get(&format!("{}/v1/reports", c.url), ok).await;

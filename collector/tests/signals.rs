@@ -5,10 +5,35 @@ mod support;
 
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use support::{query, wait_for, Collector};
+use support::{query, sample, wait_for, Collector, WAIT};
 
 async fn get(url: String) -> Value {
     reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// Polls `url` until `done` holds for the answer and returns it; panics with `expected` and
+/// the last answer after [`WAIT`].
+async fn wait_answer(url: &str, expected: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let answer = get(url.to_string()).await;
+        if done(&answer) {
+            return answer;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waited {WAIT:?} for {expected} from {url}, the last answer was {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A figure of a signal, which must be there (a number, not null).
+fn figure(signal: &Value, path: &[&str]) -> f64 {
+    path.iter()
+        .fold(signal, |v, k| &v[k])
+        .as_f64()
+        .unwrap_or_else(|| panic!("{path:?} is a number in {signal}"))
 }
 
 #[tokio::test]
@@ -33,42 +58,42 @@ async fn known_traffic_gives_matching_signals() {
         assert_eq!(c.post(&body).await.0, 204);
     }
     wait_for(&format!("SELECT count() FROM {db}.page_views"), "100").await;
-    // The rollup is filled by the same inserts, so every refresh that starts from now on sees
-    // all 100; one already running may not. Three refresh intervals leave that one behind.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let url = format!("{}/v1/signals?site=sig&window=5", c.url);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut all = Value::Null;
-    while Instant::now() < deadline {
-        let answer = get(url.clone()).await;
-        if let Some(s) = answer["signals"]
-            .as_array()
-            .and_then(|l| l.iter().find(|s| s["page_group"].is_null()))
-        {
-            all = s.clone();
-            if s["stale"] == false {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    assert_eq!(all["stale"], false, "fresh signal for all groups: {all}");
     let raw = query(&format!(
         "SELECT quantileTiming(0.75)(ttfb_ms), quantileTiming(0.75)(lcp_ms) FROM {db}.page_views"
     ))
     .await;
     let raw: Vec<f64> = raw.split_whitespace().map(|v| v.parse().unwrap()).collect();
+    assert_eq!(raw.len(), 2, "two quantiles from the raw rows");
+    // The rollup is filled by the same inserts, but a refresh already running when the last
+    // rows landed may not see them: the answer to wait for is the one with all 100, whose
+    // p75s are the raw rows' (it must come, or the rollup disagrees with the raw table).
+    let url = format!("{}/v1/signals?site=sig&window=5", c.url);
+    let all_groups = |answer: &Value| {
+        answer["signals"]
+            .as_array()
+            .and_then(|l| l.iter().find(|s| s["page_group"].is_null()))
+            .cloned()
+    };
+    let answer = wait_answer(&url, "a fresh all-groups signal with the raw p75s", |a| {
+        all_groups(a).is_some_and(|s| {
+            s["stale"] == false
+                && s["ttfb_ms"]["p75"].as_f64() == Some(raw[0])
+                && s["lcp_ms"]["p75"].as_f64() == Some(raw[1])
+        })
+    })
+    .await;
+    let all = all_groups(&answer).unwrap();
     assert_eq!(
-        all["ttfb_ms"]["p75"].as_f64(),
-        Some(raw[0]),
+        figure(&all, &["ttfb_ms", "p75"]),
+        raw[0],
         "TTFB p75 as from raw rows"
     );
     assert_eq!(
-        all["lcp_ms"]["p75"].as_f64(),
-        Some(raw[1]),
+        figure(&all, &["lcp_ms", "p75"]),
+        raw[1],
         "LCP p75 as from raw rows"
     );
-    let rate = all["page_views_per_second"].as_f64().unwrap();
+    let rate = figure(&all, &["page_views_per_second"]);
     // 100 page views over the window's elapsed time (4 full minutes plus this one so far),
     // rounded to 3 decimals: right after a minute starts 100/240 shows as 0.417.
     assert!(
@@ -101,30 +126,30 @@ async fn known_traffic_gives_matching_signals() {
         c.url
     ))
     .await;
-    assert_eq!(v["value"].as_f64(), Some(raw[1]), "KEDA metrics-api value");
+    assert_eq!(figure(&v, &["value"]), raw[1], "KEDA metrics-api value");
     let metrics = c.metrics().await;
-    assert!(
-        metrics.contains(&format!(
-            "rum_signal_lcp_p75_ms{{site=\"sig\",window=\"5m\"}} {}",
-            raw[1]
-        )),
+    let gauge = |series: &str| sample(&metrics, series);
+    assert_eq!(
+        gauge("rum_signal_lcp_p75_ms{site=\"sig\",window=\"5m\"}"),
+        raw[1],
         "Prometheus gauge"
     );
     // Every beacon was a product page: the product series equals the all-groups one.
-    assert!(
-        metrics.contains(&format!(
-            "rum_signal_lcp_p75_ms{{site=\"sig\",page_group=\"product\",window=\"5m\"}} {}",
-            raw[1]
-        )),
+    assert_eq!(
+        gauge("rum_signal_lcp_p75_ms{site=\"sig\",page_group=\"product\",window=\"5m\"}"),
+        raw[1],
         "per-group gauge of a configured group"
     );
-    let p95 = all["ttfb_ms"]["p95"].as_f64().unwrap();
-    assert!(metrics.contains(&format!(
-        "rum_signal_ttfb_p95_ms{{site=\"sig\",window=\"5m\"}} {p95}"
-    )));
-    assert!(metrics.contains("rum_signal_stale{site=\"sig\",window=\"5m\"} 0"));
+    assert_eq!(
+        gauge("rum_signal_ttfb_p95_ms{site=\"sig\",window=\"5m\"}"),
+        figure(&all, &["ttfb_ms", "p95"])
+    );
+    assert_eq!(gauge("rum_signal_stale{site=\"sig\",window=\"5m\"}"), 0.0);
     // A configured group without traffic is stale: its figures are left out, never zero.
-    assert!(metrics.contains("rum_signal_stale{site=\"sig\",page_group=\"cart\",window=\"5m\"} 1"));
+    assert_eq!(
+        gauge("rum_signal_stale{site=\"sig\",page_group=\"cart\",window=\"5m\"}"),
+        1.0
+    );
     assert!(!metrics.contains("rum_signal_lcp_p75_ms{site=\"sig\",page_group=\"cart\""));
     check_deploy_examples(&c.url, &metrics).await;
     query(&format!("DROP DATABASE {db}")).await;
@@ -191,27 +216,87 @@ async fn check_deploy_examples(base: &str, metrics: &str) {
 #[tokio::test]
 async fn without_clickhouse_signals_are_stale_with_nulls() {
     let db = support::fresh_database("signals_down");
+    let cfg = std::env::temp_dir().join(format!("rum-it-signals-down-{}.toml", std::process::id()));
+    std::fs::write(
+        &cfg,
+        "[[sites]]\nkey = \"shop\"\norigins = [\"*\"]\ngroups = [\"product\"]\n",
+    )
+    .unwrap();
+    let log = std::env::temp_dir().join(format!("rum-it-signals-down-{}.log", std::process::id()));
+    // A port nobody listens on: every ClickHouse request is refused.
+    let closed = format!("http://127.0.0.1:{}", support::free_port());
     let env = [
-        (
-            "CLICKHOUSE_URL",
-            format!("http://127.0.0.1:{}", support::free_port()),
-        ),
-        ("RUM__SIGNALS__REFRESH_MS", "500".to_string()),
+        ("CLICKHOUSE_URL", closed),
+        ("RUM_CONFIG", cfg.display().to_string()),
+        ("RUM__SIGNALS__REFRESH_MS", "200".to_string()),
+        ("RUM__LOG__LEVEL", "warn".to_string()),
+        ("STDERR_TO", log.display().to_string()),
     ];
     let c = Collector::start_with(&db, &support::fresh_wal_dir(&db), &env).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let answer = get(format!("{}/v1/signals?site=shop&window=1", c.url)).await;
-    assert_eq!(answer["stale"], true);
-    let s = &answer["signals"][0];
-    assert_eq!(s["stale"], true);
-    assert!(s["page_views_per_second"].is_null(), "{s}");
-    assert!(s["lcp_ms"]["p75"].is_null());
+    // Page views arrive (the log keeps them), so a zero would be a lie, not an empty site.
+    for i in 0..5 {
+        let body = format!(
+            r#"{{"v":1,"site":"shop","pv":"sigdown{i:05}","seq":1,"url":"https://s/p","group":"product","ttfb":50,"lcp":900}}"#
+        );
+        assert_eq!(c.post(&body).await.0, 204);
+    }
+    // The collector has tried ClickHouse and failed, for inserts and for the signals.
+    c.wait_metric("rum_insert_errors_total", "> 0", |n| n > 0.0)
+        .await;
+    assert_eq!(sample(&c.metrics().await, "rum_clickhouse_up"), 0.0);
+    let deadline = Instant::now() + WAIT;
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("signals refresh failed")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no failed signals refresh logged in {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The all-groups signal and the configured group's, each asked for.
+    for group in ["", "&group=product"] {
+        let answer = get(format!("{}/v1/signals?site=shop&window=1{group}", c.url)).await;
+        assert_eq!(answer["stale"], true, "{answer}");
+        let signals = answer["signals"].as_array().expect("a list");
+        assert_eq!(signals.len(), 1, "{answer}");
+        let s = &signals[0];
+        assert_eq!(s["stale"], true, "{s}");
+        // Never refreshed: no age to give, and no figure.
+        assert!(s["refreshed_seconds_ago"].is_null(), "{s}");
+        assert!(s["data_age_seconds"].is_null(), "{s}");
+        assert!(s["page_views_per_second"].is_null(), "{s}");
+        assert!(s["good_cwv_share"].is_null(), "{s}");
+        assert!(s["forecast"].is_null(), "{s}");
+        for metric in ["ttfb_ms", "lcp_ms", "inp_ms"] {
+            for q in ["p50", "p75", "p95", "p99"] {
+                assert!(s[metric][q].is_null(), "{metric} {q}: {s}");
+            }
+        }
+    }
     let v = get(format!(
         "{}/v1/signals/value?site=shop&metric=page_views_per_second",
         c.url
     ))
     .await;
-    assert!(v["value"].is_null(), "{v}");
+    assert!(v.get("value").is_some_and(Value::is_null), "{v}");
+    // The gauges say stale and leave the figures out.
+    let metrics = c.metrics().await;
+    for series in [
+        "rum_signal_stale{site=\"shop\",window=\"1m\"}",
+        "rum_signal_stale{site=\"shop\",page_group=\"product\",window=\"1m\"}",
+    ] {
+        assert_eq!(sample(&metrics, series), 1.0, "{series}");
+    }
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.starts_with("rum_signal_page_views_per_second{")
+                || l.starts_with("rum_signal_lcp_p75_ms{")),
+        "no figure exported while stale:\n{metrics}"
+    );
 }
 
 /// Checks `v` against the subset of JSON Schema the signals schema uses: type, const, enum,

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { launch } from "./lib/browser.mjs";
-import { clickhouseUrl, exec, query } from "./lib/clickhouse.mjs";
+import { clickhouseUrl, exec } from "./lib/clickhouse.mjs";
 import { startSystem, freshDatabase, ROOT, BIN } from "./lib/system.mjs";
 
 const PASSWORD = "e2e-dashboard-password";
@@ -31,14 +31,26 @@ function cliReport(name, { site, from, to }) {
   return JSON.parse(out);
 }
 
-/** Waits until the row count stops growing: every accepted beacon has landed. */
-async function settled() {
-  let last = -1;
+/** A counter from the collector's /metrics. */
+async function counter(name) {
+  const text = await (await fetch(`${system.collectorUrl}/metrics`)).text();
+  const line = text.match(new RegExp(`^${name} (\\d+)$`, "m"));
+  if (!line) throw new Error(`${name} missing from /metrics:\n${text}`);
+  return Number(line[1]);
+}
+
+/**
+ * Waits until ClickHouse has acknowledged every beacon the collector accepted (and some
+ * were). Rows are not counted: merges fold a page view's updates into one row meanwhile.
+ * Throws with both counts after `ms`.
+ */
+async function settled(ms = 30000) {
+  const deadline = Date.now() + ms;
   for (;;) {
-    const [{ n }] = await query(`SELECT count() AS n FROM ${system.database}.page_views`);
-    if (Number(n) > 0 && Number(n) === last) return Number(n);
-    last = Number(n);
-    await new Promise((r) => setTimeout(r, 1500));
+    const [acceptedBeacons, insertedRows] = [await counter("rum_beacons_accepted_total"), await counter("rum_insert_rows_total")];
+    if (acceptedBeacons > 0 && insertedRows === acceptedBeacons) return acceptedBeacons;
+    if (Date.now() > deadline) throw new Error(`after ${ms} ms ${insertedRows} rows inserted, ${acceptedBeacons} beacons accepted`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

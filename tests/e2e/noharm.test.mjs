@@ -2,7 +2,7 @@
 // WebAssembly or with a collector that answers 500; no layout forced by its code.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch, agentRunning, leave } from "./lib/browser.mjs";
+import { launch, agentRunning, leave, observed } from "./lib/browser.mjs";
 import { TIMELINE, agentEntries, forcedByAgent, mainThread } from "./lib/trace.mjs";
 import { exec } from "./lib/clickhouse.mjs";
 import { startSystem, freshDatabase } from "./lib/system.mjs";
@@ -41,6 +41,17 @@ const accepted = async () =>
   Number((await (await fetch(`${system.collectorUrl}/metrics`)).text()).match(/^rum_beacons_accepted_total (\d+)/m)[1]);
 const failed = async () => Number(await (await fetch(`${system.demoUrl}/fail/count`)).text());
 
+/** Polls `read` until it returns at least `want`; returns the value, throws after `ms`. */
+async function reaches(read, want, what, ms = 15000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const got = await read();
+    if (got >= want) return got;
+    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what} to reach ${want}; it is ${got}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test("without WebAssembly the tag silently does nothing", async () => {
   const before = await accepted();
   const seen = await problems(
@@ -51,6 +62,7 @@ test("without WebAssembly the tag silently does nothing", async () => {
     { expectAgent: false }
   );
   assert.deepEqual(seen, []);
+  // Nothing to wait for: a beacon that should never come. Time for one that would.
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(await accepted(), before, "no beacon without the agent");
 });
@@ -60,8 +72,7 @@ test("a collector answering 500 causes no console error or exception", async () 
   const seen = await problems(`${system.demoUrl}/cart?delay=0&failing_collector=true`, null, {
     expectAgent: true,
   });
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(await failed(), before + 1, "the beacon was sent and answered 500");
+  assert.equal(await reaches(failed, before + 1, "the failing collector's count"), before + 1, "the beacon was sent and answered 500");
   assert.deepEqual(seen, []);
 });
 
@@ -105,8 +116,7 @@ test("a page with its own `rum` global, or junk in the queue, keeps working and 
     { expectAgent: true }
   );
   assert.deepEqual(junk, []);
-  await new Promise((r) => setTimeout(r, 800));
-  assert.equal(await accepted(), before + 2, "both page views reported");
+  assert.equal(await reaches(accepted, before + 2, "accepted beacons"), before + 2, "both page views reported");
 });
 
 test("the agent's code forces no layout while the page keeps changing its DOM", async () => {
@@ -129,7 +139,9 @@ test("the agent's code forces no layout while the page keeps changing its DOM", 
   });
   await agentRunning(page);
   await page.click("#buy");
-  await page.waitForTimeout(600);
+  // The banner's shift and the click's entry, handed to the agent's observers too.
+  await observed(page, "layout-shift", { field: "value" });
+  await observed(page, "event", { name: "click", field: "duration", above: 40 });
   await page.evaluate(() => console.timeStamp("leaving"));
   await leave(page);
   const trace = await browser.stopTracing();

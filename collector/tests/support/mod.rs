@@ -57,19 +57,27 @@ pub async fn query_at(url: &str, sql: &str) -> String {
     text
 }
 
-/// Polls `sql` until it returns `want` or 15 s pass; returns the last answer.
+/// How long [`wait_for`] polls before it fails the test.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// Polls `sql` until it returns `want` and returns that answer; panics with the last answer
+/// when [`WAIT`] passes first.
 pub async fn wait_for(sql: &str, want: &str) -> String {
     wait_for_at(&clickhouse_url(), sql, want).await
 }
 
 /// [`wait_for`] on the server at `url`.
 pub async fn wait_for_at(url: &str, sql: &str, want: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + WAIT;
     loop {
-        let got = query_at(url, sql).await;
-        if got.trim() == want || Instant::now() > deadline {
-            return got.trim().to_string();
+        let got = query_at(url, sql).await.trim().to_string();
+        if got == want {
+            return got;
         }
+        assert!(
+            Instant::now() < deadline,
+            "waited {WAIT:?} for {want:?}, the last answer was {got:?}: {sql}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -194,6 +202,28 @@ impl Collector {
             .await
             .unwrap()
     }
+
+    /// Polls `/metrics` until `series` (see [`sample`]) satisfies `done` and returns its
+    /// value; panics with `expected` and the last value when [`WAIT`] passes first.
+    pub async fn wait_metric(
+        &self,
+        series: &str,
+        expected: &str,
+        done: impl Fn(f64) -> bool,
+    ) -> f64 {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let v = sample(&self.metrics().await, series);
+            if done(v) {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {WAIT:?} for {series} {expected}, the last value was {v}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
 
 impl Drop for Collector {
@@ -201,6 +231,16 @@ impl Drop for Collector {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The value of one series in a Prometheus text: `series` is the name with its labels as
+/// printed (`rum_beacons_refused_total{reason="overloaded"}`). Panics when it is missing, so
+/// a renamed or vanished series fails the test instead of reading as 0.
+pub fn sample(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{series} missing from /metrics:\n{metrics}"))
 }
 
 /// POSTs one beacon; `None` when the collector did not answer (it may be dead).
@@ -276,10 +316,13 @@ impl Gate {
 
     /// Stops forwarding: open connections are cut and new ones refused.
     pub async fn close(&self) {
-        for t in self.tasks.lock().unwrap().drain(..) {
+        let tasks: Vec<_> = self.tasks.lock().unwrap().drain(..).collect();
+        for t in &tasks {
             t.abort();
         }
-        // Let the aborted tasks drop their sockets before the test goes on.
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // An aborted task's join completes once it has been dropped with its sockets.
+        for t in tasks {
+            let _ = t.await;
+        }
     }
 }

@@ -58,13 +58,36 @@ export async function agentRunning(page) {
 }
 
 /**
+ * Waits until `page` has a performance entry of `type` (named `name`, when given, with
+ * `field` above `above`, when given). The page's own observers (the agent's, web-vitals')
+ * registered earlier, so they have been handed the entry by the time this one is. Throws
+ * after `timeout` ms.
+ */
+export async function observed(page, type, { name, field, above = 0, timeout = 15000 } = {}) {
+  const found = await page.evaluate(
+    ({ type, name, field, above, timeout }) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeout);
+        new PerformanceObserver((list, o) => {
+          const hit = list.getEntries().some((e) => (!name || e.name === name) && (!field || e[field] > above));
+          if (hit) o.disconnect(), clearTimeout(timer), resolve(true);
+        }).observe({ type, buffered: true, ...(type === "event" ? { durationThreshold: 16 } : {}) });
+      }),
+    { type, name, field, above, timeout }
+  );
+  if (!found) throw new Error(`no ${type} entry${name ? ` ${name}` : ""}${field ? ` with ${field} > ${above}` : ""} in ${timeout} ms`);
+}
+
+/**
  * Hides the page the way a shopper does when leaving it: navigating away fires
  * `visibilitychange` (hidden) and `pagehide`, when the agent sends its beacon.
  */
 export async function leave(page) {
   await page.goto("about:blank");
   // The beacon is queued by the browser during unload; closing the context right away can
-  // cancel it before it is on the wire (seen on a loaded CI machine). Give it a moment.
+  // cancel it before it is on the wire (seen on a loaded CI machine). Give it a moment: a
+  // beacon sent while the page unloads is invisible to Playwright and to CDP, so there is
+  // no event to wait for instead.
   await page.waitForTimeout(300);
 }
 

@@ -20,12 +20,18 @@ export async function exec(sql) {
   if (!res.ok) throw new Error(`ClickHouse: ${await res.text()}\n${sql}`);
 }
 
-/** Polls `sql` until `done(rows)` holds or `ms` pass; returns the last rows. */
-export async function waitFor(sql, done, ms = 15000) {
+/**
+ * Polls `sql` until `done(rows)` holds and returns those rows; throws, naming `expected` and
+ * the last rows, when `ms` pass first.
+ */
+export async function waitFor(sql, done, expected, ms = 15000) {
   const deadline = Date.now() + ms;
   for (;;) {
     const rows = await query(sql);
-    if (done(rows) || Date.now() > deadline) return rows;
+    if (done(rows)) return rows;
+    if (Date.now() > deadline) {
+      throw new Error(`waited ${ms} ms for ${expected}; the last answer was ${JSON.stringify(rows)}\n${sql}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
