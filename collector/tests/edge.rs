@@ -365,3 +365,31 @@ async fn an_unwritable_log_answers_503_and_recovers() {
     wait_for(&format!("SELECT count() FROM {db}.page_views"), "1").await;
     query(&format!("DROP DATABASE {db}")).await;
 }
+
+#[tokio::test]
+async fn a_client_chosen_sample_rate_cannot_outweigh_its_share() {
+    let db = support::fresh_database("weights");
+    let c = Collector::start(&db).await;
+    for i in 0..100 {
+        let (status, _) = c.post(&beacon(&format!("weights{i:05}"))).await;
+        assert_eq!(status, 204);
+    }
+    // What the adversarial run sent: one beacon claiming to stand for a million page views,
+    // one for 1e300 (which made reports' sums infinite).
+    for (pv, sample) in [("weightsbig001", "1e-6"), ("weightsbig002", "1e-300")] {
+        let b = beacon(pv).replace("\"seq\":1", &format!("\"seq\":1,\"sample\":{sample}"));
+        let (status, body) = c.post(&b).await;
+        assert_eq!(status, 204, "{body}");
+    }
+    wait_for(&format!("SELECT count() FROM {db}.page_views"), "102").await;
+    // Reports weigh a page view by 1 / sample_rate: each raised one counts 1 / 0.01 = 100.
+    let weighted = query(&format!(
+        "SELECT round(sum(1 / sample_rate)), max(1 / sample_rate) FROM {db}.page_views FORMAT TSV"
+    ))
+    .await;
+    assert_eq!(weighted.trim(), "300\t100");
+    // Counted before the 204 was sent.
+    let raised = support::sample(&c.metrics().await, "rum_sample_rates_raised_total");
+    assert_eq!(raised, 2.0);
+    query(&format!("DROP DATABASE {db}")).await;
+}
