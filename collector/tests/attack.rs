@@ -7,18 +7,9 @@ mod support;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
-use support::{beacon, query, Collector};
+use support::{beacon, query, rss_kib, Collector};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
 
 fn addr(c: &Collector) -> SocketAddr {
     c.url.trim_start_matches("http://").parse().unwrap()

@@ -5,7 +5,7 @@ mod support;
 
 use flate2::{write::GzEncoder, Compression};
 use std::io::Write;
-use support::{beacon, query, wait_for, Collector};
+use support::{beacon, query, rss_kib, wait_for, Collector};
 
 const SITE_CONFIG: &str = r#"
 [[sites]]
@@ -208,15 +208,6 @@ async fn every_refusal_reason_gets_its_status_and_is_counted() {
     // Only the good beacon was stored.
     wait_for(&format!("SELECT count() FROM {db}.page_views"), "1").await;
     query(&format!("DROP DATABASE {db}")).await;
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
 }
 
 #[tokio::test]

@@ -29,6 +29,16 @@ pub fn run_cli(env: &[(&str, &str)], args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Resident memory of process `pid`, KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
 /// A fresh database name for one test, so tests never see each other's rows.
 pub fn fresh_database(test: &str) -> String {
     let nanos = std::time::SystemTime::now()
