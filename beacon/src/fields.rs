@@ -454,9 +454,9 @@ impl F {
     pub fn spec(self) -> &'static Field {
         &FIELDS[self as usize]
     }
-}
 
-/// The stored columns' names, comma-separated, in [`FIELDS`] order.
-pub fn column_names() -> impl Iterator<Item = &'static str> {
-    FIELDS.iter().filter(|f| f.stored()).map(|f| f.column)
+    /// The entries that have a column, in column order.
+    pub fn stored() -> impl Iterator<Item = F> {
+        F::ALL.into_iter().filter(|f| f.spec().stored())
+    }
 }

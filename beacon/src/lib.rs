@@ -11,7 +11,7 @@ mod reject;
 mod url;
 
 pub use dims::Dims;
-pub use fields::{column_names, ColumnType, Field, Kind, Sender, WireType, F, FIELDS, FIELD_COUNT};
+pub use fields::{ColumnType, Field, Kind, Sender, WireType, F, FIELDS, FIELD_COUNT};
 pub use limits::*;
 pub use rating::{Rating, Thresholds};
 pub use reject::Reject;
@@ -153,7 +153,6 @@ impl<'a> Beacon<'a> {
                 return Cell::Rating(t.rate(self.num(of)));
             }
             Kind::DimValues => return Cell::DimValues(self.dims()),
-            Kind::Dims => return Cell::DimKeys(self.dims()),
             _ => {}
         }
         match spec.column_type {

@@ -7,7 +7,7 @@
 use crate::enrich::Enrichment;
 use crate::rowbinary::RowWriter;
 use bytes::BytesMut;
-use rum_beacon::{Beacon, Cell, ColumnType, F, FIELDS};
+use rum_beacon::{Beacon, Cell, ColumnType, F};
 use std::sync::LazyLock;
 
 /// A column the collector itself fills: name, type, and how to read it from the request.
@@ -55,12 +55,7 @@ pub static ENRICHMENT: [Column; 13] = [
 /// Every column the collector writes, in encoding order (the log's marker columns follow).
 pub fn columns() -> impl Iterator<Item = (&'static str, ColumnType)> {
     std::iter::once(RECEIVED_AT)
-        .chain(
-            FIELDS
-                .iter()
-                .filter(|f| f.stored())
-                .map(|f| (f.column, f.column_type)),
-        )
+        .chain(F::stored().map(|f| (f.spec().column, f.spec().column_type)))
         .chain(ENRICHMENT.iter().map(|c| (c.name, c.column_type)))
 }
 
@@ -76,10 +71,8 @@ pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
 pub fn encode(buf: &mut BytesMut, received_at: u32, b: &Beacon<'_>, e: &Enrichment<'_>) {
     let mut w = RowWriter(buf);
     w.u32(received_at);
-    for f in F::ALL {
-        if f.spec().stored() {
-            write(&mut w, b.cell(f));
-        }
+    for f in F::stored() {
+        write(&mut w, b.cell(f));
     }
     for c in &ENRICHMENT {
         write(&mut w, (c.get)(e));
