@@ -246,6 +246,15 @@ impl<'a> Beacon<'a> {
     }
 }
 
+impl F {
+    /// Whether `s` is a valid value of this string field, by the same rules as a beacon's
+    /// (the report API checks its filters with them).
+    pub fn accepts(self, s: &str) -> bool {
+        let mut v = Value::Str(Cow::Borrowed(s));
+        check(self.spec().kind, &mut v, &mut Validated::default()).is_ok()
+    }
+}
+
 /// Checks (and where the kind says so, trims or drops) one value.
 fn check(kind: Kind, v: &mut Value<'_>, out: &mut Validated) -> Result<(), Reject> {
     match (kind, v) {

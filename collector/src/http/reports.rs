@@ -7,6 +7,7 @@ use crate::clock::unix_secs;
 use crate::store::report::{self, Params};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use rum_beacon::F;
 use serde::Deserialize;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -91,11 +92,12 @@ fn params(query: &str, now: u64) -> Result<Params, ApiError> {
         .map_err(|e| bad(format!("query string: {e}")))?
         .into_inner();
     let site = q.site.unwrap_or_default();
-    if site.len() > rum_beacon::MAX_SITE_LEN || !rum_beacon::is_token(&site) {
+    // Empty: every site (group). Otherwise the beacon's own rules for the field.
+    if !(site.is_empty() || F::Site.accepts(&site)) {
         return Err(bad("site: up to 64 letters, digits, '-', '_' or '.'"));
     }
     let group = q.group.unwrap_or_default();
-    if group.len() > rum_beacon::MAX_GROUP_LEN || group.chars().any(char::is_control) {
+    if !(group.is_empty() || F::Group.accepts(&group)) {
         return Err(bad("group: up to 64 characters, no control characters"));
     }
     let to = q.to.unwrap_or(now + 1);
