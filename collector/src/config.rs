@@ -105,6 +105,10 @@ pub struct ServerConfig {
     pub max_buffered_body_bytes: usize,
     /// Bodies being waited for that one client IP may have at once (beyond: 429); 0: no cap.
     pub max_uploads_per_ip: u32,
+    /// Open connections (idle, in headers or in a body) one client IP may hold at once;
+    /// beyond it a new connection is closed as soon as it is accepted. Connections from
+    /// `trusted_proxies` are not capped. 0: no cap.
+    pub max_connections_per_ip: u32,
 }
 
 impl Default for ServerConfig {
@@ -122,6 +126,7 @@ impl Default for ServerConfig {
             body_min_bytes_per_second: 1024,
             max_buffered_body_bytes: 64 * 1024 * 1024,
             max_uploads_per_ip: 32,
+            max_connections_per_ip: 256,
         }
     }
 }

@@ -44,6 +44,10 @@ pub enum Refusal {
     /// The client IP already has `server.max_uploads_per_ip` bodies on their way.
     #[error("too_many_uploads")]
     TooManyUploads,
+    /// The client IP already holds `server.max_connections_per_ip` open connections (the
+    /// connection is closed at once, before anything is read).
+    #[error("too_many_connections")]
+    TooManyConnections,
     /// A request the HTTP layer could not parse (answered 400 by actix before any handler).
     #[error("malformed_request")]
     MalformedRequest,
@@ -58,7 +62,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Request-level reasons, in counter order after the beacon reasons.
-    pub const REQUEST_LEVEL: [Refusal; 14] = [
+    pub const REQUEST_LEVEL: [Refusal; 15] = [
         Refusal::BodyTooLarge,
         Refusal::InflatedTooLarge,
         Refusal::BadEncoding,
@@ -70,6 +74,7 @@ impl Refusal {
         Refusal::StorageUnavailable,
         Refusal::BodyTimeout,
         Refusal::TooManyUploads,
+        Refusal::TooManyConnections,
         Refusal::MalformedRequest,
         Refusal::Unauthorized,
         Refusal::LoginLocked,
@@ -115,6 +120,7 @@ impl Refusal {
             Refusal::StorageUnavailable => "storage_unavailable",
             Refusal::BodyTimeout => "body_timeout",
             Refusal::TooManyUploads => "too_many_uploads",
+            Refusal::TooManyConnections => "too_many_connections",
             Refusal::MalformedRequest => "malformed_request",
             Refusal::Unauthorized => "unauthorized",
             Refusal::LoginLocked => "login_locked",
@@ -132,9 +138,10 @@ impl Refusal {
             Refusal::BodyTooLarge | Refusal::InflatedTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::UnknownSite | Refusal::ForbiddenOrigin => StatusCode::FORBIDDEN,
-            Refusal::RateLimited | Refusal::TooManyUploads | Refusal::LoginLocked => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            Refusal::RateLimited
+            | Refusal::TooManyUploads
+            | Refusal::TooManyConnections
+            | Refusal::LoginLocked => StatusCode::TOO_MANY_REQUESTS,
             Refusal::Overloaded | Refusal::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

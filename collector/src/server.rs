@@ -10,7 +10,7 @@ use crate::sink::{clickhouse as ch, wal, Batcher, Landing};
 use crate::store::migrate;
 use crate::telemetry::Telemetry;
 use actix_web::dev::Service;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +60,14 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let batcher = tokio::spawn(batcher(&cfg, client, &telemetry, log).run());
     let state = web::Data::new(AppState::new(&cfg, enricher, telemetry, wal, signals));
 
-    let mut server = HttpServer::new({
+    let listener = http::listener::ListenerConfig {
+        listen: cfg.server.listen.clone(),
+        workers: cfg.server.workers,
+        max_connections_per_ip: cfg.server.max_connections_per_ip,
+        trusted_proxies: cfg.server.trusted_proxies.clone(),
+        body_limits: state.body_limits,
+    };
+    let server = http::listener::server(listener, state.telemetry.clone(), {
         let state = state.clone();
         move || {
             let telemetry = state.telemetry.clone();
@@ -84,14 +91,9 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
                 })
                 .configure(http::routes)
         }
-    })
-    .shutdown_timeout(5);
-    if cfg.server.workers > 0 {
-        server = server.workers(cfg.server.workers);
-    }
-    let server = server.bind(&cfg.server.listen)?;
+    })?;
     tracing::info!(listen = %cfg.server.listen, "collector listening");
-    server.run().await?;
+    server.await?;
 
     tracing::info!("stopped accepting; draining the write-ahead log");
     drop(state);

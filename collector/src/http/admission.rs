@@ -2,10 +2,10 @@
 //! hold at once, and on the uploads one client IP keeps waiting at once. Stalled uploads otherwise held memory until the
 //! client let go (12 000 of them from one IP held 1.83 GB).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, RandomState};
+use super::per_ip::{PerIpSlots, Slot};
+use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Why an upload may not start.
@@ -19,27 +19,18 @@ pub enum Denied {
     BudgetSpent,
 }
 
-/// Open uploads per client-IP hash, sharded so workers rarely contend.
-type Shards = Arc<[Mutex<HashMap<u64, u32>>]>;
-
 /// Shared limits; one per server.
 pub struct Admission {
     budget: usize,
     in_use: Arc<AtomicUsize>,
-    per_ip: Option<PerIp>,
-}
-
-struct PerIp {
-    max: u32,
-    hasher: RandomState,
-    shards: Shards,
+    per_ip: Option<PerIpSlots>,
 }
 
 /// Held while a body is waited for; gives its bytes and its upload slot back when dropped.
 pub struct Ticket {
     bytes: usize,
     in_use: Arc<AtomicUsize>,
-    slot: Option<(Shards, u64)>,
+    _slot: Option<Slot>,
 }
 
 impl Admission {
@@ -48,11 +39,7 @@ impl Admission {
         Admission {
             budget,
             in_use: Arc::default(),
-            per_ip: (max_per_ip > 0).then(|| PerIp {
-                max: max_per_ip,
-                hasher: RandomState::new(),
-                shards: (0..64).map(|_| Mutex::default()).collect(),
-            }),
+            per_ip: PerIpSlots::new(max_per_ip),
         }
     }
 
@@ -63,24 +50,15 @@ impl Admission {
 
     /// Admits an upload from `ip` (if known) that will hold up to `bytes`.
     pub fn admit(&self, ip: Option<impl Hash>, bytes: usize) -> Result<Ticket, Denied> {
+        let slot = match (&self.per_ip, ip) {
+            (Some(p), Some(ip)) => Some(p.take(ip).ok_or(Denied::TooManyUploads)?),
+            _ => None,
+        };
         let mut ticket = Ticket {
             bytes: 0,
             in_use: self.in_use.clone(),
-            slot: None,
+            _slot: slot,
         };
-        if let (Some(p), Some(ip)) = (&self.per_ip, ip) {
-            // Only the hash is kept, like the rate limiter: no client IP is stored.
-            let h = p.hasher.hash_one(ip);
-            let mut map = p.shards[(h as usize) % p.shards.len()]
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            let open = map.entry(h).or_insert(0);
-            if *open >= p.max {
-                return Err(Denied::TooManyUploads);
-            }
-            *open += 1;
-            ticket.slot = Some((p.shards.clone(), h));
-        }
         ticket.grow(self.budget, bytes)?;
         Ok(ticket)
     }
@@ -101,17 +79,6 @@ impl Ticket {
 impl Drop for Ticket {
     fn drop(&mut self) {
         self.in_use.fetch_sub(self.bytes, Ordering::Relaxed);
-        if let Some((shards, h)) = &self.slot {
-            let mut map = shards[(*h as usize) % shards.len()]
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            if let Some(open) = map.get_mut(h) {
-                *open -= 1;
-                if *open == 0 {
-                    map.remove(h);
-                }
-            }
-        }
     }
 }
 

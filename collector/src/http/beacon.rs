@@ -6,6 +6,7 @@ use crate::enrich::{Enrichment, RequestFacts};
 use crate::refusal::Refusal;
 use crate::row;
 use crate::sink::{AppendError, Rows};
+use crate::telemetry::Telemetry;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use rum_beacon::{Beacon, Body, Value, F};
@@ -106,7 +107,7 @@ pub async fn post(
                         kept += k as u32;
                     }
                     Err(r) => {
-                        count_refusal(&st, r);
+                        count_refusal(&st.telemetry, r);
                         errors.push(serde_json::json!({ "index": i, "reason": r.code() }));
                     }
                 }
@@ -251,8 +252,9 @@ fn cors(
     r
 }
 
-fn count_refusal(st: &AppState, r: Refusal) {
-    let n = st.telemetry.refuse(r);
+/// Counts a refusal and logs it at the sampled rate.
+pub(crate) fn count_refusal(telemetry: &Telemetry, r: Refusal) {
+    let n = telemetry.refuse(r);
     if crate::refusal::worth_logging(n) {
         tracing::warn!(
             reason = r.code(),
@@ -264,7 +266,7 @@ fn count_refusal(st: &AppState, r: Refusal) {
 }
 
 fn refuse(st: &AppState, r: Refusal, origin: Option<&str>) -> HttpResponse {
-    count_refusal(st, r);
+    count_refusal(&st.telemetry, r);
     let mut resp = cors(HttpResponse::build(r.status()), origin);
     match r {
         Refusal::RateLimited => {
