@@ -360,7 +360,8 @@ async fn an_unwritable_log_answers_503_and_recovers() {
 #[tokio::test]
 async fn a_client_chosen_sample_rate_cannot_outweigh_its_share() {
     let db = support::fresh_database("weights");
-    let c = Collector::start(&db).await;
+    let env = [("RUM__SIGNALS__REFRESH_MS", "200".to_string())];
+    let c = Collector::start_with(&db, &support::fresh_wal_dir(&db), &env).await;
     for i in 0..100 {
         let (status, _) = c.post(&beacon(&format!("weights{i:05}"))).await;
         assert_eq!(status, 204);
@@ -382,5 +383,25 @@ async fn a_client_chosen_sample_rate_cannot_outweigh_its_share() {
     // Counted before the 204 was sent.
     let raised = support::sample(&c.metrics().await, "rum_sample_rates_raised_total");
     assert_eq!(raised, 2.0);
+    // What KEDA reads: 300 weighted page views over the 5-minute window's elapsed time (4 full
+    // minutes and part of this one), not the 6.76e297 per second the unbounded weights gave.
+    let url = format!(
+        "{}/v1/signals/value?site=demo&window=5&metric=page_views_per_second",
+        c.url
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let rate = loop {
+        let v: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+        // The first refresh after the rows landed has them all (the count is checked above).
+        if let Some(rate) = v["value"].as_f64().filter(|r| *r >= 300.0 / 300.0 - 5e-4) {
+            break rate;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no signal with all 300 weighted page views in 20 s: {v}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(rate <= 300.0 / 240.0 + 5e-4, "KEDA value {rate}");
     query(&format!("DROP DATABASE {db}")).await;
 }
