@@ -10,9 +10,9 @@ pub mod regression;
 
 use crate::clock::unix_secs;
 use crate::forecast::{Forecast, Model};
-use regression::{Metric, Regression, Regressions, BASELINES};
 use crate::store::report::{self, Params, ReportError};
 use arc_swap::ArcSwap;
+use regression::{Metric, Regression, Regressions, BASELINES};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -606,9 +606,12 @@ impl Figure {
             .into_iter()
             .flat_map(|t| (0..QUANTILES.len()).map(move |q| Figure::Quantile(t, q)));
         let regression = Metric::ALL.into_iter().flat_map(|m| {
-            std::iter::once(Figure::Regressed(m)).chain((0..BASELINES.len()).flat_map(
-                move |b| [Figure::RegressionChange(m, b), Figure::RegressionPValue(m, b)],
-            ))
+            std::iter::once(Figure::Regressed(m)).chain((0..BASELINES.len()).flat_map(move |b| {
+                [
+                    Figure::RegressionChange(m, b),
+                    Figure::RegressionPValue(m, b),
+                ]
+            }))
         });
         std::iter::once(Figure::Rate)
             .chain(quantiles)
@@ -710,7 +713,9 @@ impl Figure {
                     .any(|c| c.p_value.is_some())
                     .then_some(f64::from(u8::from(r.regressed)))
             }
-            Figure::RegressionChange(m, b) => s.regression.as_ref()?.metric(m).against[b].p75_change,
+            Figure::RegressionChange(m, b) => {
+                s.regression.as_ref()?.metric(m).against[b].p75_change
+            }
             Figure::RegressionPValue(m, b) => s.regression.as_ref()?.metric(m).against[b].p_value,
         }
     }
@@ -783,8 +788,7 @@ mod tests {
     #[test]
     fn fresh_signal_has_rates_percentiles_and_change() {
         let now = 1_800_000_030; // 30 s into a minute
-        let sig = signal(
-            src(&snap(now), &Forecasts::new()), "shop", "", 5, now);
+        let sig = signal(src(&snap(now), &Forecasts::new()), "shop", "", 5, now);
         let s = serde_json::to_value(&sig).unwrap();
         assert_eq!(s["stale"], false);
         // 600 page views over 4 full minutes + 30 s.
@@ -819,8 +823,7 @@ mod tests {
         let f = forecasts(&rows);
         let shop = f.get("shop").expect("a forecast for the site");
         assert!((shop[0].value - 120.0).abs() < 10.0, "{shop:?}");
-        let s = serde_json::to_value(signal(
-            src(&snap(now), &f), "shop", "", 5, now)).unwrap();
+        let s = serde_json::to_value(signal(src(&snap(now), &f), "shop", "", 5, now)).unwrap();
         let plus5 = &s["forecast"]["+5m"];
         assert!(
             (plus5["page_views_per_second"].as_f64().unwrap() - 2.0).abs() < 0.2,
@@ -828,8 +831,7 @@ mod tests {
         );
         assert!(plus5["low"].as_f64() <= plus5["page_views_per_second"].as_f64());
         assert!(
-            signal(
-            src(&snap(now), &f), "shop", "cart", 5, now)
+            signal(src(&snap(now), &f), "shop", "cart", 5, now)
                 .forecast
                 .is_none(),
             "site level only"
@@ -840,15 +842,21 @@ mod tests {
     fn old_or_missing_data_is_stale_with_nulls() {
         let now = 1_800_000_030;
         let later = now + 600;
-        let s = signal(
-            src(&snap(now), &Forecasts::new()), "shop", "", 5, later);
+        let s = signal(src(&snap(now), &Forecasts::new()), "shop", "", 5, later);
         assert!(s.stale);
         assert_eq!(s.page_views_per_second, None);
         assert_eq!(s.lcp_ms.0[1], None);
-        assert!(signal(
-            src(&snap(now), &Forecasts::new()), "nope", "", 5, now).stale);
-        assert!(signal(
-            src(&Snapshot::default(), &Forecasts::new()), "shop", "", 5, now).stale);
+        assert!(signal(src(&snap(now), &Forecasts::new()), "nope", "", 5, now).stale);
+        assert!(
+            signal(
+                src(&Snapshot::default(), &Forecasts::new()),
+                "shop",
+                "",
+                5,
+                now
+            )
+            .stale
+        );
     }
 
     #[test]

@@ -158,7 +158,14 @@ async fn known_traffic_gives_matching_signals() {
 /// Inserts `n` page views of `site` received `ages_from`..`ages_from + span` seconds ago, with
 /// log-normal LCP (median `lcp_median` ms, σ 0.5) and TTFB (median 300 ms) drawn from seed
 /// `seed`: generated rows, so that the spans are known without waiting a day.
-async fn insert_page_views(db: &str, site: &str, seed: u32, n: u32, ages: (u32, u32), lcp_median: f64) {
+async fn insert_page_views(
+    db: &str,
+    site: &str,
+    seed: u32,
+    n: u32,
+    ages: (u32, u32),
+    lcp_median: f64,
+) {
     let (from, span) = ages;
     // Box-Muller from two hashed uniforms per row: seeded, so every run has the same rows.
     let normal = |k: u32| {
@@ -238,23 +245,40 @@ async fn a_slower_last_quarter_hour_is_flagged_with_its_size_and_a_steady_one_is
     let lcp = &slow["lcp"];
     assert_eq!(lcp["regressed"], true, "{slow}");
     assert_eq!(figure(lcp, &["page_views"]), 400.0, "{lcp}");
+    // (from, to) seconds ago of a span's generated rows, with a margin either side.
+    let around = |(from, span): (u32, u32)| (from - 10, from + span + 10);
     for (baseline, ages) in [("day_before", day_before), ("preceding_hours", preceding)] {
         let b = &lcp[baseline];
         assert_eq!(b["worse"], true, "{baseline}: {b}");
         // The size is the raw rows' p75 change, give or take the 1 % bins.
-        let want = exact_p75(&db, "slow", "lcp_ms", current).await
-            / exact_p75(&db, "slow", "lcp_ms", (ages.0, ages.0 + ages.1 + 60)).await
+        let want = exact_p75(&db, "slow", "lcp_ms", around(current)).await
+            / exact_p75(&db, "slow", "lcp_ms", around(ages)).await
             - 1.0;
         let got = figure(b, &["p75_change"]);
-        assert!((got - want).abs() < 0.015, "{baseline}: {got} vs raw {want:.4}");
-        assert!((0.15..0.45).contains(&got), "{baseline}: about +30 %, got {got}");
+        assert!(
+            (got - want).abs() < 0.015,
+            "{baseline}: {got} vs raw {want:.4}"
+        );
+        assert!(
+            (0.15..0.45).contains(&got),
+            "{baseline}: about +30 %, got {got}"
+        );
         assert!(figure(b, &["p_value"]) < 1e-6, "{baseline}: {b}");
     }
-    assert_eq!(figure(&lcp["preceding_hours"], &["baseline_page_views"]), 1200.0);
+    assert_eq!(
+        figure(&lcp["preceding_hours"], &["baseline_page_views"]),
+        1200.0
+    );
     // TTFB did not change: tested, not flagged.
     assert_eq!(slow["ttfb"]["regressed"], false, "{slow}");
-    assert!(figure(&slow["ttfb"]["day_before"], &["p_value"]) > 0.01, "{slow}");
-    assert!(slow["inp"]["day_before"]["p_value"].is_null(), "no INP: not tested");
+    assert!(
+        figure(&slow["ttfb"]["day_before"], &["p_value"]) > 0.01,
+        "{slow}"
+    );
+    assert!(
+        slow["inp"]["day_before"]["p_value"].is_null(),
+        "no INP: not tested"
+    );
 
     let calm = regression("calm").await;
     for metric in ["lcp", "ttfb"] {
@@ -263,7 +287,10 @@ async fn a_slower_last_quarter_hour_is_flagged_with_its_size_and_a_steady_one_is
         for baseline in ["day_before", "preceding_hours"] {
             let b = &m[baseline];
             assert!(figure(b, &["p_value"]) > 0.01, "{metric} {baseline}: {b}");
-            assert!(figure(b, &["p75_change"]).abs() < 0.1, "{metric} {baseline}: {b}");
+            assert!(
+                figure(b, &["p75_change"]).abs() < 0.1,
+                "{metric} {baseline}: {b}"
+            );
         }
     }
     // An answer with the checks follows the documented schema.
@@ -286,13 +313,22 @@ async fn a_slower_last_quarter_hour_is_flagged_with_its_size_and_a_steady_one_is
     // The same figures as gauges.
     let metrics = c.metrics().await;
     let gauge = |series: &str| sample(&metrics, series);
-    assert_eq!(gauge("rum_signal_lcp_regressed{site=\"slow\",window=\"15m\"}"), 1.0);
+    assert_eq!(
+        gauge("rum_signal_lcp_regressed{site=\"slow\",window=\"15m\"}"),
+        1.0
+    );
     assert_eq!(
         gauge("rum_signal_lcp_regressed{site=\"slow\",page_group=\"product\",window=\"15m\"}"),
         1.0
     );
-    assert_eq!(gauge("rum_signal_ttfb_regressed{site=\"slow\",window=\"15m\"}"), 0.0);
-    assert_eq!(gauge("rum_signal_lcp_regressed{site=\"calm\",window=\"15m\"}"), 0.0);
+    assert_eq!(
+        gauge("rum_signal_ttfb_regressed{site=\"slow\",window=\"15m\"}"),
+        0.0
+    );
+    assert_eq!(
+        gauge("rum_signal_lcp_regressed{site=\"calm\",window=\"15m\"}"),
+        0.0
+    );
     assert_eq!(
         gauge("rum_signal_lcp_p75_change_vs_day_before{site=\"slow\",window=\"15m\"}"),
         figure(lcp, &["day_before", "p75_change"])

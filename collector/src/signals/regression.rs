@@ -274,9 +274,8 @@ pub fn regressions(rows: &[Row], computed_at: u64) -> Regressions {
     let by_key = hists
         .into_iter()
         .map(|((site, group), spans)| {
-            let checks = Metric::ALL.map(|m| check(m, &spans[0][m as usize], |b| {
-                &spans[1 + b][m as usize]
-            }));
+            let checks =
+                Metric::ALL.map(|m| check(m, &spans[0][m as usize], |b| &spans[1 + b][m as usize]));
             ((site.to_string(), group.to_string()), Regression(checks))
         })
         .collect();
@@ -286,7 +285,11 @@ pub fn regressions(rows: &[Row], computed_at: u64) -> Regressions {
     }
 }
 
-fn check<'h>(m: Metric, cur: &Histogram, baseline: impl Fn(usize) -> &'h Histogram) -> MetricRegression {
+fn check<'h>(
+    m: Metric,
+    cur: &Histogram,
+    baseline: impl Fn(usize) -> &'h Histogram,
+) -> MetricRegression {
     let n = total(cur);
     let p75 = p75(cur).map(|b| m.value_of(b));
     let against = std::array::from_fn(|i| {
@@ -297,10 +300,10 @@ fn check<'h>(m: Metric, cur: &Histogram, baseline: impl Fn(usize) -> &'h Histogr
             (Some(c), Some(b)) if b > 0.0 => Some(c / b - 1.0),
             _ => None,
         };
-        let p_value = (n >= MIN_PAGE_VIEWS && bn >= MIN_PAGE_VIEWS)
-            .then(|| rank_test::p_greater(cur, base));
-        let worse = p_value.is_some_and(|p| p < ALPHA)
-            && p75_change.is_some_and(|c| c >= MIN_P75_CHANGE);
+        let p_value =
+            (n >= MIN_PAGE_VIEWS && bn >= MIN_PAGE_VIEWS).then(|| rank_test::p_greater(cur, base));
+        let worse =
+            p_value.is_some_and(|p| p < ALPHA) && p75_change.is_some_and(|c| c >= MIN_P75_CHANGE);
         Comparison {
             baseline_p75,
             baseline_page_views: bn,
@@ -459,7 +462,10 @@ mod tests {
             (-1.0, 1.842_700_792_949_715),
         ] {
             let got = rank_test::erfc(x);
-            assert!((got - want).abs() / want < 2e-7, "erfc({x}) = {got}, not {want}");
+            assert!(
+                (got - want).abs() / want < 2e-7,
+                "erfc({x}) = {got}, not {want}"
+            );
         }
     }
 
@@ -486,16 +492,17 @@ mod tests {
         assert!((lcp / 2500.0 - 1.0).abs() < 0.005, "{lcp}");
         let cls = Metric::Cls.value_of(bin(0.1 * 1000.0));
         assert!((cls / 0.1 - 1.0).abs() < 0.005, "{cls}");
-        assert_eq!(Metric::Ttfb.value_of(bin(50.0)).round(), 50.0, "exact ms below 100");
+        assert_eq!(
+            Metric::Ttfb.value_of(bin(50.0)).round(),
+            50.0,
+            "exact ms below 100"
+        );
     }
 
     #[test]
     fn the_sql_vars_come_from_the_declarations() {
         let vars = sql_vars();
-        assert_eq!(
-            vars[0].1,
-            "[ttfb_ms, fcp_ms, lcp_ms, inp_ms, cls * 1000]"
-        );
+        assert_eq!(vars[0].1, "[ttfb_ms, fcp_ms, lcp_ms, inp_ms, cls * 1000]");
         assert_eq!(
             vars[1].1,
             "multiIf(age >= 0 AND age < 900, 0, age >= 86400 AND age < 87300, 1, \
@@ -557,6 +564,10 @@ mod tests {
         assert_eq!(lcp.against[1].p_value, None, "no baseline rows: not tested");
         // Without any baseline there is nothing to flag.
         let regs = regressions(&rows(0, Metric::Lcp, spread(1300.0, 3900.0)), 1);
-        assert!(!regs.by_key[&("shop".into(), String::new())].metric(Metric::Lcp).regressed);
+        assert!(
+            !regs.by_key[&("shop".into(), String::new())]
+                .metric(Metric::Lcp)
+                .regressed
+        );
     }
 }
