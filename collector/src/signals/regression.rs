@@ -126,9 +126,11 @@ pub fn sql_vars() -> [(&'static str, String); 4] {
         .iter()
         .map(|m| {
             let column = m.field().spec().column;
-            match m.scale() {
-                s if s == 1.0 => column.to_string(),
-                s => format!("{column} * {s}"),
+            let scale = m.scale();
+            if scale == 1.0 {
+                column.to_string()
+            } else {
+                format!("{column} * {scale}")
             }
         })
         .collect();
