@@ -17,6 +17,8 @@ want_cmd chromium chromium
 want_cmd curl curl
 want_cmd node nodejs
 want_cmd npm npm
+# promtool checks and unit-tests deploy/prometheus-rules.yaml (collector/tests/prometheus_rules.rs).
+want_cmd promtool prometheus
 # ZooKeeper (and its Java) for the two-shard cluster of the --cluster migration test.
 want_cmd /usr/share/zookeeper/bin/zkServer.sh zookeeper
 # EXTRA_APT_PACKAGES="cmd=package ..." adds more (the benchmark uses wrk and nginx).

@@ -4,11 +4,15 @@
 //! the same); requests are answered from the cached snapshot. Typed end to end: RowBinary
 //! rows ([`Row`]) become [`Window`]s, a request turns them into a [`Signal`], which serde
 //! writes as the JSON of `docs/signals.schema.json` and [`Figure`] reads for `/metrics`.
+//! The regression check of the last minutes against baselines is [`regression`]'s.
+
+pub mod regression;
 
 use crate::clock::unix_secs;
 use crate::forecast::{Forecast, Model};
 use crate::store::report::{self, Params, ReportError};
 use arc_swap::ArcSwap;
+use regression::{Metric, Regression, Regressions, BASELINES};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -35,8 +39,8 @@ const MAX_DATA_AGE_SECS: u64 = 180;
 
 /// The placeholders of `sql/reports/signals.sql` that come from [`WINDOWS`]: each window
 /// twice (current and previous, zipped by `ARRAY JOIN`), and how far back the oldest
-/// previous window reaches.
-pub fn sql_vars() -> [(&'static str, String); 3] {
+/// previous window reaches; then those of the regression query ([`regression::sql_vars`]).
+pub fn sql_vars() -> Vec<(&'static str, String)> {
     let list = |f: &dyn Fn(u32, u32) -> u32| {
         let items: Vec<String> = WINDOWS
             .iter()
@@ -45,11 +49,13 @@ pub fn sql_vars() -> [(&'static str, String); 3] {
         format!("[{}]", items.join(", "))
     };
     let longest = WINDOWS.iter().max().copied().unwrap_or(0);
-    [
+    let mut vars = vec![
         ("signal_windows", list(&|w, _| w)),
         ("signal_previous", list(&|_, prev| prev)),
         ("signal_lookback_seconds", (2 * longest * 60).to_string()),
-    ]
+    ];
+    vars.extend(regression::sql_vars());
+    vars
 }
 
 /// A latency metric of the signals.
@@ -172,11 +178,19 @@ pub type Forecasts = BTreeMap<String, [Forecast; 3]>;
 /// Forecast horizons, minutes.
 pub const HORIZONS: [usize; 3] = [5, 15, 60];
 
+/// How often the regression check is recomputed: its windows are 15 minutes and more, and
+/// it reads raw rows of two days' partitions.
+const REGRESSION_REFRESH: Duration = Duration::from_secs(30);
+
+/// A regression check older than this (refreshes failing) is not answered.
+const MAX_REGRESSION_AGE_SECS: u64 = 120;
+
 /// The cache the HTTP handlers read, lock-free.
 #[derive(Default)]
 pub struct Signals {
     snapshot: ArcSwap<Snapshot>,
     forecasts: ArcSwap<Forecasts>,
+    regressions: ArcSwap<Regressions>,
 }
 
 /// Fits the forecast for each site from `traffic_history` rows (ordered by site and minute),
@@ -252,6 +266,29 @@ impl Signals {
             .clone()
             .spawn_forecast(client.clone(), db.to_string());
         signals
+            .clone()
+            .spawn_regressions(client.clone(), db.to_string());
+        signals
+    }
+
+    /// The current regression checks.
+    pub fn regressions(&self) -> Arc<Regressions> {
+        self.regressions.load_full()
+    }
+
+    /// Recomputes the regression checks every [`REGRESSION_REFRESH`], forever.
+    pub fn spawn_regressions(self: Arc<Self>, client: clickhouse::Client, db: String) {
+        tokio::spawn(async move {
+            loop {
+                match fetch::<regression::Row>(&client, &db, "regressions").await {
+                    Ok(rows) => self
+                        .regressions
+                        .store(Arc::new(regression::regressions(&rows, unix_secs()))),
+                    Err(e) => tracing::warn!(error = %e, "regression refresh failed"),
+                }
+                tokio::time::sleep(REGRESSION_REFRESH).await;
+            }
+        });
     }
 
     /// The current snapshot.
@@ -408,6 +445,9 @@ pub struct Signal<'a> {
     pub change: Change,
     /// Traffic forecast, site level (all groups) only.
     pub forecast: Option<Bands>,
+    /// The regression check of the last [`regression::WINDOW_MINUTES`] against the
+    /// baselines, per metric; only on signals of that window, null while stale.
+    pub regression: Option<Regression>,
 }
 
 impl Signal<'_> {
@@ -421,15 +461,26 @@ impl Signal<'_> {
     }
 }
 
+/// What a signal is made of: the refreshed caches.
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'s> {
+    /// The rollup's windows.
+    pub snapshot: &'s Snapshot,
+    /// The traffic forecasts.
+    pub forecasts: &'s Forecasts,
+    /// The regression checks.
+    pub regressions: &'s Regressions,
+}
+
 /// The signal of `site` and `group` (empty: all groups) over `minutes` at `now`.
 pub fn signal<'a>(
-    snap: &Snapshot,
-    forecasts: &Forecasts,
+    src: Sources<'_>,
     site: &'a str,
     group: &'a str,
     minutes: u32,
     now: u64,
 ) -> Signal<'a> {
+    let (snap, forecasts) = (src.snapshot, src.forecasts);
     let key = |prev| (site.to_string(), group.to_string(), minutes, prev);
     let cur = snap.windows.get(&key(false));
     let before = snap.windows.get(&key(true));
@@ -462,6 +513,17 @@ pub fn signal<'a>(
         }
         _ => None,
     };
+    let regs = src.regressions;
+    let regression = if minutes == regression::WINDOW_MINUTES
+        && !stale
+        && now.saturating_sub(regs.computed_at) <= MAX_REGRESSION_AGE_SECS
+    {
+        regs.by_key
+            .get(&(site.to_string(), group.to_string()))
+            .map(rounded)
+    } else {
+        None
+    };
     Signal {
         site,
         page_group: (!group.is_empty()).then_some(group),
@@ -484,7 +546,22 @@ pub fn signal<'a>(
             lcp_p75: p75_change(Timing::Lcp),
         },
         forecast,
+        regression,
     }
+}
+
+/// A regression check with its figures rounded as answered.
+fn rounded(r: &Regression) -> Regression {
+    let mut r = *r;
+    let round = |x: Option<f64>| x.and_then(num);
+    for m in r.0.iter_mut() {
+        m.p75 = round(m.p75);
+        for c in m.against.iter_mut() {
+            c.baseline_p75 = round(c.baseline_p75);
+            c.p75_change = round(c.p75_change);
+        }
+    }
+    r
 }
 
 /// The (site, group) pairs the snapshot knows, for answers without a filter.
@@ -514,6 +591,12 @@ pub enum Figure {
     P75Change(Timing),
     /// Age of the newest minute with data.
     DataAge,
+    /// 1 when a metric regressed against every baseline ([`regression`]), else 0.
+    Regressed(Metric),
+    /// A metric's p75 against a baseline (index into [`BASELINES`]), ratio minus one.
+    RegressionChange(Metric, usize),
+    /// The one-sided p-value of a metric being worse than a baseline.
+    RegressionPValue(Metric, usize),
 }
 
 impl Figure {
@@ -522,13 +605,24 @@ impl Figure {
         let quantiles = Timing::ALL
             .into_iter()
             .flat_map(|t| (0..QUANTILES.len()).map(move |q| Figure::Quantile(t, q)));
-        std::iter::once(Figure::Rate).chain(quantiles).chain([
-            Figure::GoodShare,
-            Figure::RateChange,
-            Figure::P75Change(Timing::Ttfb),
-            Figure::P75Change(Timing::Lcp),
-            Figure::DataAge,
-        ])
+        let regression = Metric::ALL.into_iter().flat_map(|m| {
+            std::iter::once(Figure::Regressed(m)).chain((0..BASELINES.len()).flat_map(move |b| {
+                [
+                    Figure::RegressionChange(m, b),
+                    Figure::RegressionPValue(m, b),
+                ]
+            }))
+        });
+        std::iter::once(Figure::Rate)
+            .chain(quantiles)
+            .chain([
+                Figure::GoodShare,
+                Figure::RateChange,
+                Figure::P75Change(Timing::Ttfb),
+                Figure::P75Change(Timing::Lcp),
+                Figure::DataAge,
+            ])
+            .chain(regression)
     }
 
     /// The figure of a flat name (`lcp_p75`, `page_views_per_second`, `ttfb_p75_change`).
@@ -545,6 +639,13 @@ impl Figure {
             Figure::RateChange => "page_views_per_second_change".into(),
             Figure::P75Change(t) => format!("{}_p75_change", t.name()),
             Figure::DataAge => "data_age_seconds".into(),
+            Figure::Regressed(m) => format!("{}_regressed", m.name()),
+            Figure::RegressionChange(m, b) => {
+                format!("{}_p75_change_vs_{}", m.name(), BASELINES[b].name)
+            }
+            Figure::RegressionPValue(m, b) => {
+                format!("{}_p_value_vs_{}", m.name(), BASELINES[b].name)
+            }
         }
     }
 
@@ -576,6 +677,22 @@ impl Figure {
             Figure::DataAge => {
                 "Age of the newest minute with data (exported while stale too).".into()
             }
+            Figure::Regressed(m) => format!(
+                "1 when {} of the last {} minutes is significantly worse than every baseline.",
+                m.name().to_uppercase(),
+                regression::WINDOW_MINUTES
+            ),
+            Figure::RegressionChange(m, b) => format!(
+                "{} p75 of the last {} minutes against the {} baseline, ratio minus one.",
+                m.name().to_uppercase(),
+                regression::WINDOW_MINUTES,
+                BASELINES[b].name
+            ),
+            Figure::RegressionPValue(m, b) => format!(
+                "One-sided Mann-Whitney p-value of {} being worse than the {} baseline.",
+                m.name().to_uppercase(),
+                BASELINES[b].name
+            ),
         }
     }
 
@@ -588,6 +705,18 @@ impl Figure {
             Figure::RateChange => s.change.page_views_per_second,
             Figure::P75Change(t) => s.change.p75(t),
             Figure::DataAge => s.data_age_seconds.map(|a| a as f64),
+            Figure::Regressed(m) => {
+                let r = s.regression.as_ref()?.metric(m);
+                // Nothing tested (no baseline with data) is not a "0": no series.
+                r.against
+                    .iter()
+                    .any(|c| c.p_value.is_some())
+                    .then_some(f64::from(u8::from(r.regressed)))
+            }
+            Figure::RegressionChange(m, b) => {
+                s.regression.as_ref()?.metric(m).against[b].p75_change
+            }
+            Figure::RegressionPValue(m, b) => s.regression.as_ref()?.metric(m).against[b].p_value,
         }
     }
 }
@@ -639,6 +768,19 @@ mod tests {
         }
     }
 
+    static NO_REGRESSIONS: Regressions = Regressions {
+        computed_at: 0,
+        by_key: BTreeMap::new(),
+    };
+
+    fn src<'s>(snapshot: &'s Snapshot, forecasts: &'s Forecasts) -> Sources<'s> {
+        Sources {
+            snapshot,
+            forecasts,
+            regressions: &NO_REGRESSIONS,
+        }
+    }
+
     fn value(s: &Signal<'_>, metric: &str) -> Option<Option<f64>> {
         Figure::named(metric).map(|f| f.read(s))
     }
@@ -646,7 +788,7 @@ mod tests {
     #[test]
     fn fresh_signal_has_rates_percentiles_and_change() {
         let now = 1_800_000_030; // 30 s into a minute
-        let sig = signal(&snap(now), &Forecasts::new(), "shop", "", 5, now);
+        let sig = signal(src(&snap(now), &Forecasts::new()), "shop", "", 5, now);
         let s = serde_json::to_value(&sig).unwrap();
         assert_eq!(s["stale"], false);
         // 600 page views over 4 full minutes + 30 s.
@@ -681,7 +823,7 @@ mod tests {
         let f = forecasts(&rows);
         let shop = f.get("shop").expect("a forecast for the site");
         assert!((shop[0].value - 120.0).abs() < 10.0, "{shop:?}");
-        let s = serde_json::to_value(signal(&snap(now), &f, "shop", "", 5, now)).unwrap();
+        let s = serde_json::to_value(signal(src(&snap(now), &f), "shop", "", 5, now)).unwrap();
         let plus5 = &s["forecast"]["+5m"];
         assert!(
             (plus5["page_views_per_second"].as_f64().unwrap() - 2.0).abs() < 0.2,
@@ -689,7 +831,7 @@ mod tests {
         );
         assert!(plus5["low"].as_f64() <= plus5["page_views_per_second"].as_f64());
         assert!(
-            signal(&snap(now), &f, "shop", "cart", 5, now)
+            signal(src(&snap(now), &f), "shop", "cart", 5, now)
                 .forecast
                 .is_none(),
             "site level only"
@@ -700,12 +842,21 @@ mod tests {
     fn old_or_missing_data_is_stale_with_nulls() {
         let now = 1_800_000_030;
         let later = now + 600;
-        let s = signal(&snap(now), &Forecasts::new(), "shop", "", 5, later);
+        let s = signal(src(&snap(now), &Forecasts::new()), "shop", "", 5, later);
         assert!(s.stale);
         assert_eq!(s.page_views_per_second, None);
         assert_eq!(s.lcp_ms.0[1], None);
-        assert!(signal(&snap(now), &Forecasts::new(), "nope", "", 5, now).stale);
-        assert!(signal(&Snapshot::default(), &Forecasts::new(), "shop", "", 5, now).stale);
+        assert!(signal(src(&snap(now), &Forecasts::new()), "nope", "", 5, now).stale);
+        assert!(
+            signal(
+                src(&Snapshot::default(), &Forecasts::new()),
+                "shop",
+                "",
+                5,
+                now
+            )
+            .stale
+        );
     }
 
     #[test]
@@ -726,7 +877,14 @@ mod tests {
         ] {
             assert!(names.contains(&n.to_string()), "{n}");
         }
-        assert_eq!(names.len(), 18, "{names:?}");
+        for m in ["ttfb", "fcp", "lcp", "inp", "cls"] {
+            assert!(names.contains(&format!("rum_signal_{m}_regressed")), "{m}");
+            for b in ["day_before", "preceding_hours"] {
+                assert!(names.contains(&format!("rum_signal_{m}_p75_change_vs_{b}")));
+                assert!(names.contains(&format!("rum_signal_{m}_p_value_vs_{b}")));
+            }
+        }
+        assert_eq!(names.len(), 18 + 5 * 5, "{names:?}");
     }
 
     #[test]
@@ -739,7 +897,7 @@ mod tests {
             .iter()
             .find(|(n, _)| *n == "signals")
             .unwrap();
-        for (name, _) in &vars {
+        for (name, _) in vars.iter().filter(|(n, _)| n.starts_with("signal_")) {
             assert!(text.contains(&format!("{{{name}}}")), "{name} used");
         }
         let levels: Vec<String> = QUANTILES.iter().map(|(_, l)| l.to_string()).collect();

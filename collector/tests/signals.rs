@@ -155,6 +155,196 @@ async fn known_traffic_gives_matching_signals() {
     query(&format!("DROP DATABASE {db}")).await;
 }
 
+/// Inserts `n` page views of `site` received `ages_from`..`ages_from + span` seconds ago, with
+/// log-normal LCP (median `lcp_median` ms, σ 0.5) and TTFB (median 300 ms) drawn from seed
+/// `seed`: generated rows, so that the spans are known without waiting a day.
+async fn insert_page_views(
+    db: &str,
+    site: &str,
+    seed: u32,
+    n: u32,
+    ages: (u32, u32),
+    lcp_median: f64,
+) {
+    let (from, span) = ages;
+    // Box-Muller from two hashed uniforms per row: seeded, so every run has the same rows.
+    let normal = |k: u32| {
+        format!(
+            "sqrt(-2 * log((cityHash64(number, {seed}, {k}) % 1000000 + 0.5) / 1000000)) \
+             * cos(2 * pi() * (cityHash64(number, {seed}, {k} + 1) % 1000000) / 1000000)"
+        )
+    };
+    query(&format!(
+        "INSERT INTO {db}.page_views (received_at, site, page_view_id, seq, page_group, \
+         sample_rate, ttfb_ms, lcp_ms) \
+         SELECT now() - {from} - intDiv(number * {span}, {n}), '{site}', \
+         concat('{site}-{seed}-', toString(number)), 1, 'product', 1, \
+         round(300 * exp(0.5 * ({ttfb}))), round({lcp_median} * exp(0.5 * ({lcp}))) \
+         FROM system.numbers LIMIT {n}",
+        ttfb = normal(10),
+        lcp = normal(20),
+    ))
+    .await;
+}
+
+/// The exact p75 of `column` of `site`'s page views received `from`..`to` seconds ago.
+async fn exact_p75(db: &str, site: &str, column: &str, ages: (u32, u32)) -> f64 {
+    let (from, to) = ages;
+    query(&format!(
+        "SELECT quantileExact(0.75)({column}) FROM {db}.page_views WHERE site = '{site}' \
+         AND received_at <= now() - {from} AND received_at > now() - {to}"
+    ))
+    .await
+    .trim()
+    .parse()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_slower_last_quarter_hour_is_flagged_with_its_size_and_a_steady_one_is_not() {
+    let db = support::fresh_database("regression");
+    let url = support::clickhouse_url();
+    support::run_cli(
+        &[("CLICKHOUSE_URL", &url), ("RUM__CLICKHOUSE__DATABASE", &db)],
+        &["migrate"],
+    );
+    // Spans as signals::regression declares them: the last 15 minutes, the same 15 minutes a
+    // day earlier, the three hours before. Rows sit inside them with a minute of margin.
+    let (current, day_before, preceding) = ((30, 800), (86_430, 800), (960, 10_600));
+    // "slow": LCP 30 % slower in the last 15 minutes (TTFB unchanged); "calm": the same
+    // distribution throughout, new draws in each span.
+    for (site, now_median) in [("slow", 2600.0), ("calm", 2000.0)] {
+        insert_page_views(&db, site, 1, 400, current, now_median).await;
+        insert_page_views(&db, site, 2, 400, day_before, 2000.0).await;
+        insert_page_views(&db, site, 3, 1200, preceding, 2000.0).await;
+    }
+    let cfg = std::env::temp_dir().join(format!("rum-it-regression-{}.toml", std::process::id()));
+    std::fs::write(
+        &cfg,
+        "[[sites]]\nkey = \"slow\"\norigins = [\"*\"]\ngroups = [\"product\"]\n\
+         [[sites]]\nkey = \"calm\"\norigins = [\"*\"]\n",
+    )
+    .unwrap();
+    let env = [
+        ("RUM_CONFIG", cfg.display().to_string()),
+        ("RUM__SIGNALS__REFRESH_MS", "500".to_string()),
+    ];
+    let c = Collector::start_with(&db, &support::fresh_wal_dir(&db), &env).await;
+    // The first regression refresh runs at start-up, after the rows were inserted.
+    let regression = |site: &'static str| {
+        let url = format!("{}/v1/signals?site={site}&window=15", c.url);
+        async move {
+            let answer = wait_answer(&url, "a fresh signal with its regression check", |a| {
+                a["signals"][0]["regression"].is_object()
+            })
+            .await;
+            answer["signals"][0]["regression"].clone()
+        }
+    };
+    let slow = regression("slow").await;
+    let lcp = &slow["lcp"];
+    assert_eq!(lcp["regressed"], true, "{slow}");
+    assert_eq!(figure(lcp, &["page_views"]), 400.0, "{lcp}");
+    // (from, to) seconds ago of a span's generated rows, with a margin either side.
+    let around = |(from, span): (u32, u32)| (from - 10, from + span + 10);
+    for (baseline, ages) in [("day_before", day_before), ("preceding_hours", preceding)] {
+        let b = &lcp[baseline];
+        assert_eq!(b["worse"], true, "{baseline}: {b}");
+        // The size is the raw rows' p75 change, give or take the 1 % bins.
+        let want = exact_p75(&db, "slow", "lcp_ms", around(current)).await
+            / exact_p75(&db, "slow", "lcp_ms", around(ages)).await
+            - 1.0;
+        let got = figure(b, &["p75_change"]);
+        assert!(
+            (got - want).abs() < 0.015,
+            "{baseline}: {got} vs raw {want:.4}"
+        );
+        assert!(
+            (0.15..0.45).contains(&got),
+            "{baseline}: about +30 %, got {got}"
+        );
+        assert!(figure(b, &["p_value"]) < 1e-6, "{baseline}: {b}");
+    }
+    assert_eq!(
+        figure(&lcp["preceding_hours"], &["baseline_page_views"]),
+        1200.0
+    );
+    // TTFB did not change: tested, not flagged.
+    assert_eq!(slow["ttfb"]["regressed"], false, "{slow}");
+    assert!(
+        figure(&slow["ttfb"]["day_before"], &["p_value"]) > 0.01,
+        "{slow}"
+    );
+    assert!(
+        slow["inp"]["day_before"]["p_value"].is_null(),
+        "no INP: not tested"
+    );
+
+    let calm = regression("calm").await;
+    for metric in ["lcp", "ttfb"] {
+        let m = &calm[metric];
+        assert_eq!(m["regressed"], false, "{metric}: {m}");
+        for baseline in ["day_before", "preceding_hours"] {
+            let b = &m[baseline];
+            assert!(figure(b, &["p_value"]) > 0.01, "{metric} {baseline}: {b}");
+            assert!(
+                figure(b, &["p75_change"]).abs() < 0.1,
+                "{metric} {baseline}: {b}"
+            );
+        }
+    }
+    // An answer with the checks follows the documented schema.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../docs/signals.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let all = get(format!("{}/v1/signals?site=slow", c.url)).await;
+    if let Err(e) = conforms(&all, &schema, &schema) {
+        panic!("/v1/signals?site=slow breaks docs/signals.schema.json: {e}\n{all}");
+    }
+    // Only the window under test carries the check.
+    let five = get(format!("{}/v1/signals?site=slow&window=5", c.url)).await;
+    assert!(five["signals"][0]["regression"].is_null(), "{five}");
+
+    // The same figures as gauges.
+    let metrics = c.metrics().await;
+    let gauge = |series: &str| sample(&metrics, series);
+    assert_eq!(
+        gauge("rum_signal_lcp_regressed{site=\"slow\",window=\"15m\"}"),
+        1.0
+    );
+    assert_eq!(
+        gauge("rum_signal_lcp_regressed{site=\"slow\",page_group=\"product\",window=\"15m\"}"),
+        1.0
+    );
+    assert_eq!(
+        gauge("rum_signal_ttfb_regressed{site=\"slow\",window=\"15m\"}"),
+        0.0
+    );
+    assert_eq!(
+        gauge("rum_signal_lcp_regressed{site=\"calm\",window=\"15m\"}"),
+        0.0
+    );
+    assert_eq!(
+        gauge("rum_signal_lcp_p75_change_vs_day_before{site=\"slow\",window=\"15m\"}"),
+        figure(lcp, &["day_before", "p75_change"])
+    );
+    assert_eq!(
+        gauge("rum_signal_lcp_p_value_vs_preceding_hours{site=\"slow\",window=\"15m\"}"),
+        figure(lcp, &["preceding_hours", "p_value"])
+    );
+    assert!(
+        !metrics.contains("rum_signal_inp_regressed{site=\"slow\""),
+        "nothing tested: no series rather than a 0"
+    );
+    assert!(!metrics.contains("rum_signal_lcp_regressed{site=\"slow\",window=\"5m\"}"));
+    query(&format!("DROP DATABASE {db}")).await;
+}
+
 /// The example manifests under deploy/ are well-formed YAML and use only endpoints, metric
 /// names and labels that this collector serves.
 async fn check_deploy_examples(base: &str, metrics: &str) {

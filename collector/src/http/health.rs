@@ -2,9 +2,7 @@
 
 use super::{AppState, SiteRule};
 use crate::clock::unix_secs;
-use crate::signals::{
-    signal, Band, Figure, Forecasts, Signal, Snapshot, DEFAULT_WINDOW, HORIZONS, WINDOWS,
-};
+use crate::signals::{signal, Band, Figure, Signal, Sources, DEFAULT_WINDOW, HORIZONS, WINDOWS};
 use actix_web::{web, HttpResponse};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -32,9 +30,14 @@ pub async fn readyz(st: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(st: web::Data<AppState>) -> HttpResponse {
     let mut body = st.telemetry.render(st.enricher.ua_stats());
     if let Some(sites) = &st.sites {
-        let snap = st.signals.snapshot();
-        let forecasts = st.signals.forecasts();
-        signal_gauges(sites, &snap, &forecasts, unix_secs(), &mut body);
+        let (snapshot, forecasts) = (st.signals.snapshot(), st.signals.forecasts());
+        let regressions = st.signals.regressions();
+        let src = Sources {
+            snapshot: &snapshot,
+            forecasts: &forecasts,
+            regressions: &regressions,
+        };
+        signal_gauges(sites, src, unix_secs(), &mut body);
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
@@ -63,6 +66,22 @@ const FORECAST_GAUGES: [(&str, &str, BandFigure); 3] = [
     ),
 ];
 
+/// The gauge saying a signal cannot be trusted.
+const STALE_GAUGE: (&str, &str) = (
+    "rum_signal_stale",
+    "1 when the signal cannot be trusted (no recent data, ClickHouse unreachable).",
+);
+
+/// Every signal gauge family `/metrics` exports, in its order: one per [`Figure`], the
+/// staleness and the forecasts. Alert rules and adapters are checked against this list.
+pub fn signal_gauge_names() -> Vec<String> {
+    Figure::all()
+        .map(Figure::gauge)
+        .chain([STALE_GAUGE.0.to_string()])
+        .chain(FORECAST_GAUGES.iter().map(|(n, _, _)| n.to_string()))
+        .collect()
+}
+
 /// The scaling signals as gauges, for prometheus-adapter/HPA and KEDA's Prometheus scaler:
 /// one family per [`Figure`], a series per site, group and window.
 /// Only configured sites and their configured groups, so label sets stay bounded; the
@@ -71,8 +90,7 @@ const FORECAST_GAUGES: [(&str, &str, BandFigure); 3] = [
 /// says which.
 pub fn signal_gauges(
     sites: &HashMap<String, SiteRule>,
-    snap: &Snapshot,
-    forecasts: &Forecasts,
+    src: Sources<'_>,
     now: u64,
     out: &mut String,
 ) {
@@ -94,7 +112,7 @@ pub fn signal_gauges(
                     "site=\"{}\"{group_label},window=\"{window}m\"",
                     escape(site)
                 );
-                series.push((labels, signal(snap, forecasts, site, group, window, now)));
+                series.push((labels, signal(src, site, group, window, now)));
             }
         }
     }
@@ -110,13 +128,10 @@ pub fn signal_gauges(
             }
         }
     }
-    family(
-        out,
-        "rum_signal_stale",
-        "1 when the signal cannot be trusted (no recent data, ClickHouse unreachable).",
-    );
+    let (stale, help) = STALE_GAUGE;
+    family(out, stale, help);
     for (labels, s) in &series {
-        let _ = writeln!(out, "rum_signal_stale{{{labels}}} {}", u8::from(s.stale));
+        let _ = writeln!(out, "{stale}{{{labels}}} {}", u8::from(s.stale));
     }
     // The forecast is per site: its all-groups signal of the default window carries it.
     let site_level = series

@@ -3,7 +3,7 @@
 
 use super::AppState;
 use crate::clock::unix_secs;
-use crate::signals::{self, Figure, Signal, DEFAULT_WINDOW, VERSION, WINDOWS};
+use crate::signals::{self, Figure, Signal, Sources, DEFAULT_WINDOW, VERSION, WINDOWS};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -49,6 +49,12 @@ pub async fn get(st: web::Data<AppState>, q: web::Query<Query>) -> HttpResponse 
     }
     let snap = st.signals.snapshot();
     let forecasts = st.signals.forecasts();
+    let regressions = st.signals.regressions();
+    let src = Sources {
+        snapshot: &snap,
+        forecasts: &forecasts,
+        regressions: &regressions,
+    };
     let now = unix_secs();
     let mut pairs = signals::known(&snap);
     if let Some(site) = &q.site {
@@ -69,7 +75,7 @@ pub async fn get(st: web::Data<AppState>, q: web::Query<Query>) -> HttpResponse 
             WINDOWS
                 .iter()
                 .filter(|w| q.window.is_none_or(|x| x == **w))
-                .map(|w| signals::signal(&snap, &forecasts, s, g, *w, now))
+                .map(|w| signals::signal(src, s, g, *w, now))
         })
         .collect();
     HttpResponse::Ok().json(Answer {
@@ -95,9 +101,15 @@ pub async fn value(st: web::Data<AppState>, q: web::Query<Query>) -> HttpRespons
         return HttpResponse::BadRequest()
             .json(json!({ "error": format!("unknown metric {metric}") }));
     };
+    let (snapshot, forecasts) = (st.signals.snapshot(), st.signals.forecasts());
+    let regressions = st.signals.regressions();
+    let src = Sources {
+        snapshot: &snapshot,
+        forecasts: &forecasts,
+        regressions: &regressions,
+    };
     let s = signals::signal(
-        &st.signals.snapshot(),
-        &st.signals.forecasts(),
+        src,
         site,
         q.group.as_deref().unwrap_or(""),
         window,
