@@ -10,8 +10,8 @@ pub struct Agent {
     /// When the page was first hidden (`INFINITY` while it has stayed visible): paints after
     /// that moment do not count (web-vitals' visibility watcher).
     first_hidden: f64,
-    /// Set once the page was restored from the bfcache: the navigation entry then belongs to
-    /// an earlier page view.
+    /// Set once a later page view began (a bfcache restore or a soft navigation): the
+    /// navigation entry then belongs to an earlier page view.
     restored: bool,
     page_view: PageView,
     lcp: Lcp,
@@ -72,8 +72,10 @@ impl Agent {
         self.inp.entry(e)
     }
 
-    /// A bfcache restore starts a new page view (web-vitals' `onBFCacheRestore`): TTFB 0,
-    /// fresh CLS and INP; FCP and LCP come from [`Agent::restored_paint`].
+    /// A bfcache restore or a soft navigation starts a new page view (web-vitals'
+    /// `onBFCacheRestore`, `reportSoftNavs`): TTFB 0, fresh CLS and INP. FCP and LCP come
+    /// from [`Agent::restored_paint`] after a restore, from [`Agent::paint`] and
+    /// [`Agent::lcp`] (timed from the soft navigation's start) after a soft navigation.
     pub fn restore(&mut self, hidden_now: bool, interaction_count: f64) {
         *self = Agent {
             restored: true,

@@ -1,15 +1,26 @@
 /* Largest contentful paint: entries until the first trusted key press or click, or until the
- * page is hidden (web-vitals v5). The entry the wasm takes as the LCP is kept for its
- * element and URL. */
-var lcpObserver, lcpEntry;
+ * page is hidden (web-vitals 6). After a soft navigation, the `interaction-contentful-paint`
+ * entries of the interaction that made it, timed from their start, until the next trusted
+ * key press or click. The entry the wasm takes as the LCP is kept for its element and URL. */
+var lcpObserver, lcpEntry, lcpDone, softInteraction;
 
 function onLcpEntries(entries) {
-  var e = entries[entries.length - 1];
-  if (e && w.lcp(e.startTime, activationStart())) lcpEntry = e;
+  entries.forEach(function (e) {
+    var paint = e.largestContentfulPaint;
+    if (lcpDone) return;
+    if (e.entryType == "interaction-contentful-paint") {
+      // Paints of another interaction bled into this view: not its LCP.
+      if (paint && softInteraction && e.interactionId == softInteraction && w.lcp(paint.renderTime || 0, e.startTime)) lcpEntry = paint;
+    } else if (!softInteraction && w.lcp(e.startTime, activationStart())) lcpEntry = e;
+  });
 }
 
 function observeLcp() {
   lcpObserver = observe("largest-contentful-paint", onLcpEntries);
+  if (lcpObserver && softNavigations())
+    try {
+      lcpObserver.observe({ type: "interaction-contentful-paint", buffered: true });
+    } catch (e) {}
   if (lcpObserver)
     ["keydown", "click"].forEach(function (type) {
       listen(self, type, function (e) {
@@ -18,13 +29,14 @@ function observeLcp() {
     });
 }
 
-/* Takes the entries still queued and stops observing: LCP is final from here on, so its
- * resource is timed once, here, not at every later hide. */
+/* Takes the entries still queued: LCP is final from here on, so its resource is timed once,
+ * here, not at every later hide. Without soft navigations nothing more can come: stop
+ * observing. */
 function finishLcp() {
-  if (!lcpObserver) return;
+  if (!lcpObserver || lcpDone) return;
   takeRecords(lcpObserver, onLcpEntries);
-  lcpObserver.disconnect();
-  lcpObserver = 0;
+  lcpDone = 1;
+  if (!softNavigations()) lcpObserver.disconnect();
   timeLcpResource();
 }
 
@@ -48,4 +60,13 @@ function lcpAttribution(body) {
 /* A bfcache restore: the restored page's LCP is its first frame, not an entry. */
 function resetLcp() {
   lcpEntry = 0;
+  lcpDone = 1;
+}
+
+/* A soft navigation `e`: its LCP is the largest paint of its interaction so far, then the
+ * interaction's later paints. */
+function softLcp(e) {
+  lcpEntry = lcpDone = 0;
+  softInteraction = e.interactionId;
+  onLcpEntries([e.getLargestInteractionContentfulPaint()].filter(Boolean));
 }
