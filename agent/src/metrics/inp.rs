@@ -188,7 +188,10 @@ mod tests {
             ..down
         };
         assert!(inp.entry(&down), "a new interaction");
-        assert!(!inp.entry(&click), "the same interaction, now with its longest entry");
+        assert!(
+            !inp.entry(&click),
+            "the same interaction, now with its longest entry"
+        );
         assert!(!inp.entry(&other));
         assert_eq!(inp.finalize(&mut pv, 1.0), Some(7));
         assert_eq!(pv.get(Field::Inp), Some(200.0));
@@ -223,7 +226,11 @@ mod tests {
         inp.entry(&late);
         assert_eq!(inp.finalize(&mut pv, 1.0), Some(3));
         assert_eq!(pv.get(Field::InpDelay), Some(2.0));
-        assert_eq!(pv.get(Field::InpProc), Some(206.0), "until the paint at 708");
+        assert_eq!(
+            pv.get(Field::InpProc),
+            Some(206.0),
+            "until the paint at 708"
+        );
         assert_eq!(pv.get(Field::InpPres), Some(0.0));
     }
 
@@ -232,12 +239,24 @@ mod tests {
         let mut pv = PageView::default();
         let inp = Inp::starting_at(3.0);
         assert_eq!(inp.finalize(&mut pv, 3.0), None);
-        assert_eq!(pv.get(Field::Inp), None, "no interaction since the view began");
-        assert_eq!(inp.finalize(&mut pv, 4.0), None, "no interaction to attribute");
+        assert_eq!(
+            pv.get(Field::Inp),
+            None,
+            "no interaction since the view began"
+        );
+        assert_eq!(
+            inp.finalize(&mut pv, 4.0),
+            None,
+            "no interaction to attribute"
+        );
         assert_eq!(pv.get(Field::Inp), Some(SMALL_INP_MS));
         let mut first_view = PageView::default();
         assert_eq!(Inp::default().finalize(&mut first_view, 4.0), None);
-        assert_eq!(first_view.get(Field::Inp), None, "first-input covers the first view");
+        assert_eq!(
+            first_view.get(Field::Inp),
+            None,
+            "first-input covers the first view"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Largest contentful paint: the last `largest-contentful-paint` entry before the page was
-//! hidden (the browser layer stops observing at the first input or hide, web-vitals v5).
+//! hidden (the browser layer stops observing at the first input or hide, web-vitals 6).
 //! Attribution: the four sub-parts (the browser layer reports the element and its URL).
 
 use crate::shared::page_view::{since_activation, Field, PageView};

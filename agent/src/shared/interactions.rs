@@ -1,4 +1,4 @@
-//! INP bookkeeping (web-vitals v5): event entries grouped by `interactionId`, the ten
+//! INP bookkeeping (web-vitals 6): event entries grouped by `interactionId`, the ten
 //! longest kept, and the estimate "longest, skipping one per 50 interactions" (p98).
 
 const KEEP: usize = 10;
