@@ -1,7 +1,9 @@
 //! One page's measurement: the current page view and each metric's state. Pure Rust, driven
 //! by the exports in `lib.rs`, so every rule is unit-tested natively.
 
-use crate::metrics::{cls::Cls, fcp, fid, inp::EventEntry, inp::Inp, lcp::Lcp, navigation, ttfb};
+use crate::metrics::{
+    cls::Cls, fcp, fid, inp::EventEntry, inp::Inp, lcp, lcp::Lcp, navigation, ttfb,
+};
 use crate::shared::page_view::{Field, PageView};
 
 /// The agent's state for the page.
@@ -91,6 +93,8 @@ impl Agent {
     pub fn restored_paint(&mut self, since_restore: f64) {
         self.page_view.set(Field::Fcp, since_restore);
         self.page_view.set(Field::Lcp, since_restore);
+        // No entry to attribute: web-vitals reports it all as render delay.
+        lcp::set_parts(&mut self.page_view, 0.0, 0.0, 0.0, since_restore);
     }
 
     /// Finalises what can be final (given `performance.interactionCount` now) and returns the
@@ -205,6 +209,10 @@ mod tests {
                 ("lcp", 16.5),
                 ("cls", 0.0),
                 ("inp", 64.0),
+                ("lcp_ttfb", 0.0),
+                ("lcp_delay", 0.0),
+                ("lcp_load", 0.0),
+                ("lcp_render", 16.5),
                 ("inp_delay", 4.0),
                 ("inp_proc", 36.0),
                 ("inp_pres", 24.0)

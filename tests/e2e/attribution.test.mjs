@@ -42,7 +42,18 @@ before(async () => {
   });
 </script></body></html>`,
         }
-      : undefined
+      : path === "/removed"
+        ? {
+            // The LCP is a large block of text that the page removes once it painted, as a
+            // carousel or a splash does.
+            body: `<!doctype html><html><head><meta charset="utf-8"><title>gone</title>
+<script async src="${system.collectorUrl}/rum.js" data-site="demo"></script></head>
+<body><p>small</p><div class="splash"><p id="welcome" style="font-size:64px">Welcome to the autumn sale, everything must go</p></div>
+<script>
+  new PerformanceObserver(() => setTimeout(() => document.querySelector(".splash").remove(), 300)).observe({ type: "largest-contentful-paint", buffered: true });
+</script></body></html>`,
+          }
+        : undefined
   );
   browser = await launch({ userAgent: shopperUserAgent() });
 });
@@ -121,4 +132,24 @@ test("a key press: INP phases from its own frame, capped at its paint, as web-vi
   close(r.inp_input_delay_ms, a.delay, "input delay");
   close(r.inp_processing_ms, a.proc, "processing");
   close(r.inp_presentation_ms, a.pres, "presentation delay");
+});
+
+test("an LCP element removed after it painted keeps the selector taken when its entry arrived", async () => {
+  const context = await browser.newContext();
+  await installWebVitals(context);
+  const page = await context.newPage();
+  await page.goto(`${shop.url}/removed`, { waitUntil: "load" });
+  await agentRunning(page);
+  await observed(page, "largest-contentful-paint");
+  await page.waitForFunction(() => !document.querySelector(".splash"));
+  await setVisibility(page, "hidden");
+  await page.waitForTimeout(300);
+  const wv = await webVitalsSoFar(page);
+  await leave(page);
+
+  const r = await row(`${shop.url}/removed`);
+  assert.ok(wv.LCP_attr?.target, `web-vitals named the element: ${JSON.stringify(wv.LCP_attr)}`);
+  assert.equal(r.lcp_element, wv.LCP_attr.target);
+  assert.equal(r.lcp_element, "#welcome");
+  close(r.lcp_ms, wv.LCP, "LCP");
 });

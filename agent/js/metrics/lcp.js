@@ -1,17 +1,20 @@
 /* Largest contentful paint: entries until the first trusted key press or click, or until the
  * page is hidden (web-vitals 6). After a soft navigation, the `interaction-contentful-paint`
  * entries of the interaction that made it, timed from their start, until the next trusted
- * key press or click. The entry the wasm takes as the LCP is kept for its element and URL. */
-var lcpObserver, lcpEntry, lcpDone, softInteraction;
+ * key press or click. The entry the wasm takes as the LCP is kept for its URL, and its
+ * element's selector is taken then, as web-vitals does: an element removed later would have
+ * none (its id stands in when it is already gone). */
+var lcpObserver, lcpEntry, lcpTarget, lcpDone, softInteraction;
 
 function onLcpEntries(entries) {
   entries.forEach(function (e) {
-    var paint = e.largestContentfulPaint;
+    var paint = e.largestContentfulPaint || e;
     if (lcpDone) return;
-    if (e.entryType == "interaction-contentful-paint") {
-      // Paints of another interaction bled into this view: not its LCP.
-      if (paint && softInteraction && e.interactionId == softInteraction && w.lcp(paint.renderTime || 0, e.startTime)) lcpEntry = paint;
-    } else if (!softInteraction && w.lcp(e.startTime, activationStart())) lcpEntry = e;
+    // After a soft navigation, paints of another interaction bled into this view: not its LCP.
+    if (e.entryType == "interaction-contentful-paint" ? softInteraction && e.interactionId == softInteraction && w.lcp(paint.renderTime || 0, e.startTime) : !softInteraction && w.lcp(e.startTime, activationStart())) {
+      lcpEntry = paint;
+      lcpTarget = paint.element ? selector(paint.element) : paint.id ? "#" + paint.id : "";
+    }
   });
 }
 
@@ -40,19 +43,22 @@ function finishLcp() {
   timeLcpResource();
 }
 
-/* The LCP resource's timing, for the sub-parts. */
+/* The LCP resource's timing, for the sub-parts: the last request for its URL that began by
+ * the paint (web-vitals' choice). The navigation entry is read again first: a prerendered
+ * page's TTFB counts from its activation. */
 function timeLcpResource() {
   var url = lcpEntry && lcpEntry.url, r;
+  readNavigation();
   if (url)
-    performance.getEntriesByType("resource").some(function (x) {
-      return x.name == url && (r = x);
+    performance.getEntriesByType("resource").forEach(function (x) {
+      if (x.name == url && (x.requestStart || x.startTime) <= lcpEntry.startTime) r = x;
     });
   if (lcpEntry) w.lcp_resource(r ? r.requestStart || r.startTime : 0, r ? r.responseEnd : 0);
 }
 
 function lcpAttribution(body) {
   if (lcpEntry && body.lcp >= 0) {
-    body.lcp_el = cut(selector(lcpEntry.element), 256);
+    if (lcpTarget) body.lcp_el = cut(lcpTarget, 256);
     if (lcpEntry.url) body.lcp_url = withoutQuery(lcpEntry.url);
   }
 }
