@@ -3,7 +3,8 @@
  * and each one is a page view of its own. Detected as web-vitals does: the entry type and
  * `getLargestInteractionContentfulPaint` (Chromium 151 and later); elsewhere nothing. */
 function softNavigations() {
-  return !!self.PerformanceSoftNavigation && typeof PerformanceSoftNavigation.prototype.getLargestInteractionContentfulPaint == "function";
+  var s = self.PerformanceSoftNavigation;
+  return !!s && typeof s.prototype.getLargestInteractionContentfulPaint == "function";
 }
 
 /* Calls `f(entry)` for each soft navigation. */
