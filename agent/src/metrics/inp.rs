@@ -50,9 +50,9 @@ struct Candidate {
 #[derive(Debug, Default)]
 pub struct Inp {
     longest: Interactions<Candidate>,
-    /// The recent frame groups, a ring; `pushed` counts every group ever begun.
+    /// The recent frame groups, a ring whose oldest slot is `oldest`.
     groups: [FrameGroup; PENDING_FRAMES],
-    pushed: usize,
+    oldest: usize,
     /// `performance.interactionCount` when the page view started.
     count_at_start: f64,
     /// Whether the page view started without a navigation of its own (a bfcache restore or
@@ -102,33 +102,27 @@ impl Inp {
         )
     }
 
-    /// Adds `e` to the frame group it was painted in (a new one if none is within 8 ms).
+    /// Adds `e` to the frame group it was painted in (a new one, replacing the oldest, if
+    /// none is within 8 ms). Render times 0 mark slots never used.
     fn group(&mut self, e: &EventEntry) -> FrameGroup {
         let render = e.start + e.duration;
-        let recent = self.pushed.min(PENDING_FRAMES);
-        let found = (1..=recent)
-            .map(|back| (self.pushed - back) % PENDING_FRAMES)
-            .find(|&i| {
-                self.groups
-                    .get(i)
-                    .is_some_and(|g| (render - g.render).abs() <= 8.0)
-            });
-        let slot = found.unwrap_or(self.pushed % PENDING_FRAMES);
-        let Some(g) = self.groups.get_mut(slot) else {
-            return FrameGroup::default();
-        };
-        if found.is_some() {
-            g.processing_start = g.processing_start.min(e.processing_start);
-            g.processing_end = g.processing_end.max(e.processing_end);
-        } else {
-            *g = FrameGroup {
-                render,
-                processing_start: e.processing_start,
-                processing_end: e.processing_end,
-            };
-            self.pushed += 1;
+        for g in &mut self.groups {
+            if g.render != 0.0 && (render - g.render).abs() <= 8.0 {
+                g.processing_start = g.processing_start.min(e.processing_start);
+                g.processing_end = g.processing_end.max(e.processing_end);
+                return *g;
+            }
         }
-        *g
+        let g = FrameGroup {
+            render,
+            processing_start: e.processing_start,
+            processing_end: e.processing_end,
+        };
+        if let Some(slot) = self.groups.get_mut(self.oldest) {
+            *slot = g;
+        }
+        self.oldest = (self.oldest + 1) % PENDING_FRAMES;
+        g
     }
 
     /// Records INP and its phases, given `performance.interactionCount` now; returns the
