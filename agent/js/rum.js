@@ -22,11 +22,18 @@ function pageViewId() {
   }).join("");
 }
 
+/* The page's URL as the beacon names it: no query, no fragment. */
+function pageUrl(url) {
+  return cut(url.split(/[?#]/)[0], 2048);
+}
+
 /* A command from the page's queue: ['group', name], ['release', name] or ['dim', key, value]; at most 5
- * dimensions, keys of [A-Za-z0-9_-], sizes cut to the collector's limits. */
+ * dimensions, keys of [A-Za-z0-9_-], sizes cut to the collector's limits. A group pushed
+ * once the router has moved to another URL names the soft navigation's view to come, not
+ * the view it ends. */
 function command(view, c) {
   var dims = view.dims, a = c[1] == null ? "" : c[1], key = String(a).replace(/[^\w-]/g, "").slice(0, 32);
-  if (c[0] == "group") view.group = cut(a, 64);
+  if (c[0] == "group") view[softNavigations() && pageUrl(location.href) != view.url ? "next" : "group"] = cut(a, 64);
   if (c[0] == "release") view.release = cut(a, 64);
   if (c[0] == "dim" && key && (key in dims || Object.keys(dims).length < 5)) dims[key] = cut(c[2] == null ? "" : c[2], 128);
 }
@@ -37,7 +44,7 @@ function start(data, src, sample) {
     group: cut(data.pageGroup || "", 64),
     release: cut(data.release || "", 64),
     sample: Math.min(sample, 1),
-    url: cut(location.origin + location.pathname, 2048),
+    url: pageUrl(location.href),
     id: pageViewId(),
     nav: navigationType(),
     dims: Object.create(null),
@@ -48,8 +55,8 @@ function start(data, src, sample) {
   observeLcp();
   observeInp();
   readViewport();
-  onHidden(function (at) {
-    w.hidden(at);
+  // The view's beacon: when the page is hidden, and when a soft navigation ends the view.
+  function flush() {
     finishLcp();
     readNavigation();
     takeRecords(clsObserver, onShifts);
@@ -57,9 +64,33 @@ function start(data, src, sample) {
     // 0 when nothing changed since the last beacon.
     var seq = w.flush(interactionCount());
     if (seq) send(endpoint, beacon(view, seq));
+  }
+  onHidden(function (at) {
+    w.hidden(at);
+    flush();
+  });
+  // A soft navigation ends the view (its final beacon now) and begins one of its own, which
+  // names the visit's hard-navigation view as its root.
+  onSoftNavigation(function (e) {
+    var events = takeRecordsUntil(inpObserver, e, onEvents), shifts = takeRecordsUntil(clsObserver, e, onShifts);
+    flush();
+    view.root = view.root || view.id;
+    view.id = pageViewId();
+    view.nav = "soft_navigation";
+    view.url = pageUrl(e.name);
+    view.group = view.next || "";
+    view.next = "";
+    resetCls();
+    resetInp();
+    w.restore(isHidden(), interactionCount());
+    w.paint(e.presentationTime || e.paintTime || 0, e.startTime);
+    softLcp(e);
+    onEvents(events);
+    onShifts(shifts);
   });
   onRestore(function (at) {
     view.id = pageViewId();
+    view.root = "";
     view.nav = "back_forward_cache";
     resetLcp();
     resetCls();

@@ -1,7 +1,9 @@
 //! One page's measurement: the current page view and each metric's state. Pure Rust, driven
 //! by the exports in `lib.rs`, so every rule is unit-tested natively.
 
-use crate::metrics::{cls::Cls, fcp, fid, inp::EventEntry, inp::Inp, lcp::Lcp, navigation, ttfb};
+use crate::metrics::{
+    cls::Cls, fcp, fid, inp::EventEntry, inp::Inp, lcp, lcp::Lcp, navigation, ttfb,
+};
 use crate::shared::page_view::{Field, PageView};
 
 /// The agent's state for the page.
@@ -10,8 +12,8 @@ pub struct Agent {
     /// When the page was first hidden (`INFINITY` while it has stayed visible): paints after
     /// that moment do not count (web-vitals' visibility watcher).
     first_hidden: f64,
-    /// Set once the page was restored from the bfcache: the navigation entry then belongs to
-    /// an earlier page view.
+    /// Set once a later page view began (a bfcache restore or a soft navigation): the
+    /// navigation entry then belongs to an earlier page view.
     restored: bool,
     page_view: PageView,
     lcp: Lcp,
@@ -72,8 +74,10 @@ impl Agent {
         self.inp.entry(e)
     }
 
-    /// A bfcache restore starts a new page view (web-vitals' `onBFCacheRestore`): TTFB 0,
-    /// fresh CLS and INP; FCP and LCP come from [`Agent::restored_paint`].
+    /// A bfcache restore or a soft navigation starts a new page view (web-vitals'
+    /// `onBFCacheRestore`, `reportSoftNavs`): TTFB 0, fresh CLS and INP. FCP and LCP come
+    /// from [`Agent::restored_paint`] after a restore, from [`Agent::paint`] and
+    /// [`Agent::lcp`] (timed from the soft navigation's start) after a soft navigation.
     pub fn restore(&mut self, hidden_now: bool, interaction_count: f64) {
         *self = Agent {
             restored: true,
@@ -89,6 +93,8 @@ impl Agent {
     pub fn restored_paint(&mut self, since_restore: f64) {
         self.page_view.set(Field::Fcp, since_restore);
         self.page_view.set(Field::Lcp, since_restore);
+        // No entry to attribute: web-vitals reports it all as render delay.
+        lcp::set_parts(&mut self.page_view, 0.0, 0.0, 0.0, since_restore);
     }
 
     /// Finalises what can be final (given `performance.interactionCount` now) and returns the
@@ -203,6 +209,10 @@ mod tests {
                 ("lcp", 16.5),
                 ("cls", 0.0),
                 ("inp", 64.0),
+                ("lcp_ttfb", 0.0),
+                ("lcp_delay", 0.0),
+                ("lcp_load", 0.0),
+                ("lcp_render", 16.5),
                 ("inp_delay", 4.0),
                 ("inp_proc", 36.0),
                 ("inp_pres", 24.0)

@@ -1,6 +1,6 @@
 //! The browser agent's rules. The browser layer (`agent/js/`: observers, listeners,
 //! selectors, the beacon and its sending) hands this module numbers through the exports
-//! below; the wasm decides what they mean as web-vitals v5 defines it (which entries count,
+//! below; the wasm decides what they mean as web-vitals 6 defines it (which entries count,
 //! CLS session windows, the INP estimate and its interaction, LCP sub-parts, navigation
 //! phases, bfcache restores, when a beacon or an update is due). Numbers only, both ways:
 //! no browser API is called from the wasm and no string crosses, which keeps wasm-bindgen's
@@ -176,7 +176,8 @@ pub fn event(
     with_agent(|a| a.event(&e)).unwrap_or(false)
 }
 
-/// The page came back from the bfcache: a new page view.
+/// A new page view without a navigation entry of its own: the page came back from the
+/// bfcache, or a soft navigation (then `paint` and `lcp` follow, timed from its start).
 #[wasm_bindgen]
 pub fn restore(hidden_now: bool, interaction_count: f64) {
     with_agent(|a| a.restore(hidden_now, interaction_count));

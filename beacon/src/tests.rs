@@ -58,7 +58,15 @@ fn every_url_field_is_stripped() {
         .into_iter()
         .filter(|f| matches!(f.spec().kind, Kind::PageUrl | Kind::ResourceUrl))
         .collect();
-    assert_eq!(urls, [F::Url, F::LcpUrl]);
+    assert_eq!(urls, [F::Url, F::LcpUrl, F::InpScriptUrl]);
+    // A third-party script's URL carries tokens as often as an image's does.
+    let json = good().replace(
+        r#""dims""#,
+        r#""inp_script_url":"https://tags.example/t.js?uid=SECRET","dims""#,
+    );
+    let mut b = Beacon::parse(json.as_bytes()).unwrap();
+    b.validate().unwrap();
+    assert_eq!(b.str(F::InpScriptUrl), "https://tags.example/t.js");
 }
 
 #[test]

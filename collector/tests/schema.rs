@@ -54,7 +54,11 @@ const EVERY_FIELD: &str = r#"{"v":1,"site":"demo","pv":"everyfield0001","seq":3,
   "inp_target":"button#buy","inp_type":"pointerup","inp_delay":25.5,"inp_proc":26.5,
   "inp_pres":27.5,"cls_target":"div.banner","cls_time":28.5,
   "ect":"4g","rtt":29.5,"downlink":3.5,"save_data":true,"mem":4,"cpus":6,"vw":1280,"vh":720,
-  "sample":0.5,"dims":{"ab":"B","plan":"gold"},"release":"2026.12.01-3"}"#;
+  "sample":0.5,"dims":{"ab":"B","plan":"gold"},"release":"2026.12.01-3",
+  "root":"hardview0001","loaded":false,"inp_script_url":"https://tags.example/t.js?uid=1",
+  "inp_script_type":"event-listener","inp_script_invoker":"BUTTON#buy.onclick",
+  "inp_script_ms":30.5,"inp_script_phase":"processing-duration","inp_script_total":31.5,
+  "inp_style_layout":32.5,"inp_paint":33.5,"inp_unattributed":34.5}"#;
 
 #[tokio::test]
 async fn every_field_lands_in_its_own_column() {
@@ -122,6 +126,17 @@ async fn every_field_lands_in_its_own_column() {
         ("dim_keys", "['ab','plan']"),
         ("dim_values", "['B','gold']"),
         ("release", "2026.12.01-3"),
+        ("root_page_view_id", "hardview0001"),
+        ("loaded", "0"),
+        ("inp_script_url", "https://tags.example/t.js"),
+        ("inp_script_invoker_type", "event-listener"),
+        ("inp_script_invoker", "BUTTON#buy.onclick"),
+        ("inp_script_ms", "30.5"),
+        ("inp_script_phase", "processing-duration"),
+        ("inp_total_script_ms", "31.5"),
+        ("inp_style_layout_ms", "32.5"),
+        ("inp_paint_ms", "33.5"),
+        ("inp_unattributed_ms", "34.5"),
         ("browser", "Chrome"),
         ("device_class", "desktop"),
         ("is_bot", "0"),

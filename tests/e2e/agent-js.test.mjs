@@ -8,11 +8,28 @@ import vm from "node:vm";
 const js = (path) => readFileSync(new URL(`../../agent/js/${path}`, import.meta.url), "utf8");
 
 /** The agent's scripts in a fresh context with no browser: the loader finds no script tag. */
-function agent() {
-  const context = vm.createContext({ TextEncoder, TextDecoder, document: { currentScript: null }, self: {}, wasm_bindgen: {} });
-  for (const file of ["lib/beacon.js", "lib/selector.js", "rum.js"]) vm.runInContext(js(file), context);
+function agent(globals = {}) {
+  const context = vm.createContext({ TextEncoder, TextDecoder, document: { currentScript: null }, self: {}, wasm_bindgen: {}, ...globals });
+  for (const file of ["lib/beacon.js", "lib/selector.js", "lib/soft-navigation.js", "rum.js"]) vm.runInContext(js(file), context);
   return context;
 }
+
+test("a group pushed once the router changed the URL names the next soft view, not the one it ends", () => {
+  const location = { href: "https://shop.example/list?page=2" };
+  const soft = { PerformanceSoftNavigation: { prototype: { getLargestInteractionContentfulPaint() {} } } };
+  const a = agent({ self: soft, location });
+  const view = { dims: Object.create(null), url: "https://shop.example/list", group: "list" };
+  a.command(view, ["group", "listing"]);
+  assert.equal(view.group, "listing", "same URL (query aside): this view's group");
+  location.href = "https://shop.example/product/1";
+  a.command(view, ["group", "product"]);
+  assert.deepEqual([view.group, view.next], ["listing", "product"]);
+  // Without soft navigations a push always sets the one view's group, as before.
+  const plain = agent({ location });
+  const one = { dims: Object.create(null), url: "https://shop.example/list", group: "list" };
+  plain.command(one, ["group", "product"]);
+  assert.deepEqual([one.group, one.next], ["product", undefined]);
+});
 
 test("custom dimensions: at most five, keys cleaned, values cut to the collector's limits", () => {
   const a = agent();

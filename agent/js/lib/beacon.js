@@ -40,6 +40,9 @@ function beacon(view, seq) {
     var v = w.value(i);
     if (v == v) body[key] = v;
   });
+  if (view.root) body.root = view.root;
+  // Left before its load event: web-vitals would send nothing; reports may leave it out.
+  if (view.nav != "soft_navigation" && view.nav != "back_forward_cache" && navigationEntry() && !(body.load >= 0)) body.loaded = false;
   if (view.group) body.group = view.group;
   if (view.release) body.release = view.release;
   lcpAttribution(body);

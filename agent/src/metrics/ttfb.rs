@@ -1,5 +1,5 @@
 //! Time to first byte: the navigation entry's `responseStart`, relative to activation, so a
-//! prerendered page that got its response before the shopper saw it has 0 (web-vitals v5).
+//! prerendered page that got its response before the shopper saw it has 0 (web-vitals 6).
 
 use crate::metrics::navigation::NavigationTiming;
 use crate::shared::page_view::{since_activation, Field, PageView};

@@ -1,4 +1,4 @@
-//! INP bookkeeping (web-vitals v5): event entries grouped by `interactionId`, the ten
+//! INP bookkeeping (web-vitals 6): event entries grouped by `interactionId`, the ten
 //! longest kept, and the estimate "longest, skipping one per 50 interactions" (p98).
 
 const KEEP: usize = 10;
@@ -39,7 +39,7 @@ impl<T: Copy + Default> Interactions<T> {
     }
 
     /// The kept interactions, longest first.
-    fn kept(&mut self) -> &mut [Interaction<T>] {
+    pub fn kept(&mut self) -> &mut [Interaction<T>] {
         // `get`, not indexing: an index's panic path would pull `core::fmt` into the wasm.
         self.slots.get_mut(..self.len).unwrap_or_default()
     }

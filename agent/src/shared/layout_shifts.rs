@@ -1,4 +1,4 @@
-//! CLS session windows (web-vitals v5): shifts less than 1 s apart and within 5 s of the
+//! CLS session windows (web-vitals 6): shifts less than 1 s apart and within 5 s of the
 //! window's first shift add up; CLS is the largest window. Shifts right after input do not
 //! count. The answer bits of [`LayoutShifts::add`] are declared here, where they are set;
 //! `metrics/cls.rs` passes them through the `shift` export and `agent/js/metrics/cls.js`

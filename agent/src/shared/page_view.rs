@@ -163,7 +163,7 @@ mod tests {
     }
 
     /// The browser layer's sources, where the JavaScript-sent fields are written.
-    const JS: [&str; 14] = [
+    const JS: [&str; 15] = [
         include_str!("../../js/rum.js"),
         include_str!("../../js/lib/activation.js"),
         include_str!("../../js/lib/beacon.js"),
@@ -173,6 +173,7 @@ mod tests {
         include_str!("../../js/lib/safe.js"),
         include_str!("../../js/lib/selector.js"),
         include_str!("../../js/lib/send.js"),
+        include_str!("../../js/lib/soft-navigation.js"),
         include_str!("../../js/metrics/cls.js"),
         include_str!("../../js/metrics/fcp.js"),
         include_str!("../../js/metrics/inp.js"),

@@ -1,0 +1,197 @@
+// Soft navigations: on a client-side-routed page, the agent and web-vitals 6.2.3
+// (`reportSoftNavs`) on the same page report the same views, with the same URL, FCP, LCP,
+// INP and CLS each; ClickHouse holds one row per view. Without the browser's API, a visit is
+// one page view.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { launch, agentRunning, leave, observed, setVisibility, shopperUserAgent } from "./lib/browser.mjs";
+import { exec, query, waitFor } from "./lib/clickhouse.mjs";
+import { startSystem, freshDatabase } from "./lib/system.mjs";
+import { servePages } from "./lib/pages.mjs";
+import { installWebVitals, webVitalsViews } from "./lib/webvitals.mjs";
+
+let system, browser, site;
+
+// Each route renders a large block of text (the browser counts a soft navigation only when
+// the interaction that changed the URL also painted enough new content), a slow button
+// (`?slow` ms of work in its click handler, for INP), and, where `shift` is set, a banner
+// that pushes the content down 700 ms later (past the 500 ms after input that layout-shift
+// entries ignore), for CLS.
+const ROUTES = {
+  "/spa/list": { group: "list", slow: 120, shift: false },
+  "/spa/product/espresso": { group: "product", slow: 200, shift: true },
+  "/spa/cart": { group: "cart", slow: 90, shift: true },
+  "/spa/checkout": { group: "checkout", slow: 0, shift: false },
+};
+
+function spaPage(collectorUrl) {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>SPA</title>
+<style>body{margin:0;font:18px sans-serif} main p{font-size:40px;line-height:48px;margin:8px}</style>
+<script async src="${collectorUrl}/rum.js" data-site="demo" data-page-group="list"></script></head>
+<body><nav><a id="to-list" href="/spa/list">list</a> <a id="to-product" href="/spa/product/espresso">product</a>
+<a id="to-cart" href="/spa/cart">cart</a> <a id="to-checkout" href="/spa/checkout">checkout</a>
+<button id="slow">slow</button></nav><main id="app"></main>
+<script>
+const ROUTES = ${JSON.stringify(ROUTES)};
+function busy(ms) { const end = performance.now() + ms; while (performance.now() < end); }
+function render() {
+  const r = ROUTES[location.pathname];
+  app.innerHTML = "<h1>" + location.pathname + "</h1>" +
+    Array.from({ length: 6 }, (_, i) => "<p>" + r.group + " line " + i + " with enough words to paint a wide block</p>").join("");
+  if (r.shift) setTimeout(() => {
+    const b = document.createElement("div");
+    b.style.height = "160px";
+    b.textContent = "late banner";
+    app.prepend(b);
+  }, 700);
+}
+document.addEventListener("click", (e) => {
+  const a = e.target.closest("a");
+  if (a) {
+    e.preventDefault();
+    history.pushState({}, "", a.getAttribute("href") + "?from=" + encodeURIComponent(location.pathname));
+    window.rum = window.rum || [];
+    rum.push(["group", ROUTES[location.pathname].group]);
+    render();
+  } else if (e.target.id === "slow") busy(ROUTES[location.pathname].slow);
+});
+render();
+</script></body></html>`;
+}
+
+before(async () => {
+  system = await startSystem({ database: freshDatabase("rum_e2e_softnav") });
+  site = await servePages((path) => (path.startsWith("/spa/") ? { body: spaPage(system.collectorUrl) } : undefined));
+  browser = await launch({ userAgent: shopperUserAgent() });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+  await system?.stop();
+  if (system) await exec(`DROP DATABASE IF EXISTS ${system.database}`);
+});
+
+/** How many `soft-navigation` entries the browser has emitted on `page`, once at least `n`. */
+async function softNavigations(page, n) {
+  await page.waitForFunction((n) => performance.getEntriesByType("soft-navigation").length >= n, n, { timeout: 15000 });
+  return page.evaluate(() => performance.getEntriesByType("soft-navigation").length);
+}
+
+/** Latest beacon of each page view of this test's database, in the order they began. */
+async function views(count) {
+  const sql = `SELECT page_view_id, seq, url, navigation_type, root_page_view_id, page_group, fcp_ms, lcp_ms, inp_ms, cls, ttfb_ms
+    FROM ${system.database}.page_views ORDER BY received_at, seq`;
+  await waitFor(sql, (r) => new Set(r.map((x) => x.page_view_id)).size >= count, `${count} page views`);
+  await new Promise((r) => setTimeout(r, 800)); // any later update of the same views
+  const latest = new Map();
+  for (const r of await query(sql)) if (!latest.has(r.page_view_id) || latest.get(r.page_view_id).seq < r.seq) latest.set(r.page_view_id, r);
+  return [...latest.values()];
+}
+
+function close(actual, expected, what, tolerance = 1) {
+  assert.ok(expected !== undefined, `web-vitals reported ${what}`);
+  assert.ok(actual !== null && actual !== undefined, `agent reported ${what}`);
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: agent ${actual} vs web-vitals ${expected}`);
+}
+
+/** The shopper's visit: a slow click on the list, then three soft navigations, each with a
+ *  slow click where the route has one and a late banner where it has one. */
+async function visit(page) {
+  await page.goto(`${site.url}/spa/list?utm=mail`, { waitUntil: "load" });
+  await agentRunning(page);
+  await observed(page, "largest-contentful-paint");
+  let soft = 0;
+  for (const to of [null, "product", "cart", "checkout"]) {
+    if (to) {
+      await page.click(`#to-${to}`);
+      await softNavigations(page, ++soft);
+    }
+    const route = ROUTES[new URL(page.url()).pathname];
+    if (route.shift) await page.waitForFunction(() => document.querySelector("main div")?.textContent === "late banner");
+    if (route.shift) await page.waitForTimeout(100); // the shift's entry reaches both observers
+    if (route.slow) {
+      await page.click("#slow");
+      await observed(page, "event", { name: "click", field: "duration", above: route.slow });
+    }
+    await page.waitForTimeout(300); // web-vitals handles entries in an idle callback
+  }
+  await setVisibility(page, "hidden");
+  await page.waitForTimeout(300);
+}
+
+test("three soft navigations: four page views, each as web-vitals 6.2.3 reports it", async () => {
+  const context = await browser.newContext();
+  await installWebVitals(context, { softNavs: true });
+  const page = await context.newPage();
+  await visit(page);
+  const wv = await webVitalsViews(page);
+  await leave(page);
+
+  // received_at has whole seconds, and a view's final beacon can land with the next one's:
+  // put the rows in the visit's order (each route is visited once).
+  const order = Object.keys(ROUTES);
+  const rows = (await views(4)).sort((a, b) => order.indexOf(new URL(a.url).pathname) - order.indexOf(new URL(b.url).pathname));
+  assert.equal(wv.length, 4, `web-vitals saw four views: ${JSON.stringify(wv)}`);
+  assert.equal(rows.length, 4, `one row per view: ${JSON.stringify(rows)}`);
+  const [hard, ...soft] = rows;
+  assert.deepEqual(
+    rows.map((r) => r.url),
+    wv.map((v) => v.url.split(/[?#]/)[0]),
+    "the same URL per view, without its query"
+  );
+  assert.deepEqual(rows.map((r) => r.navigation_type), ["navigate", "soft_navigation", "soft_navigation", "soft_navigation"]);
+  assert.deepEqual(
+    rows.map((r) => r.page_group),
+    ["list", "product", "cart", "checkout"],
+    "data-page-group, then the group each route pushed"
+  );
+  assert.equal(hard.root_page_view_id, "", "the hard view has no root");
+  for (const r of soft) {
+    assert.equal(r.root_page_view_id, hard.page_view_id, "each soft view names the hard view");
+    assert.equal(r.ttfb_ms, 0, "soft views have TTFB 0");
+  }
+  rows.forEach((r, i) => {
+    const v = wv[i], at = `view ${i + 1} (${r.url})`;
+    close(r.fcp_ms, v.FCP, `FCP of ${at}`);
+    close(r.lcp_ms, v.LCP, `LCP of ${at}`);
+    if (v.INP === undefined) assert.equal(r.inp_ms, null, `no INP for ${at}, as web-vitals`);
+    else close(r.inp_ms, v.INP, `INP of ${at}`);
+    close(r.cls, v.CLS, `CLS of ${at}`, 0.0001);
+  });
+  assert.ok(rows[1].cls > 0 && rows[2].cls > 0, "the banners shifted the product and cart views");
+  assert.equal(rows[3].cls, 0, "CLS restarts with each view");
+  assert.ok(rows[1].inp_ms >= 200 && rows[0].inp_ms < 200, "INP restarts with each view");
+
+  // Counted once in every report: one row per page view after merges.
+  await exec(`OPTIMIZE TABLE ${system.database}.page_views FINAL`);
+  const counted = await query(`SELECT count() AS n, uniqExact(page_view_id) AS ids FROM ${system.database}.page_views FINAL`);
+  assert.deepEqual([Number(counted[0].n), Number(counted[0].ids)], [4, 4]);
+});
+
+test("without the soft-navigation API a visit stays one page view", async () => {
+  await exec(`TRUNCATE TABLE ${system.database}.page_views`);
+  const context = await browser.newContext();
+  // Chromium 156 has no switch that turns soft navigations off (they shipped unflagged in
+  // 151); a browser without them is one without the interface both libraries detect.
+  await context.addInitScript(() => {
+    window.__softNavs = 0;
+    new PerformanceObserver((l) => (window.__softNavs += l.getEntries().length)).observe({ type: "soft-navigation" });
+    delete window.PerformanceSoftNavigation;
+  });
+  await installWebVitals(context, { softNavs: true });
+  const page = await context.newPage();
+  await visit(page);
+  const wv = await webVitalsViews(page);
+  const emitted = await page.evaluate(() => window.__softNavs);
+  await leave(page);
+
+  assert.equal(emitted, 3, "the browser still detected the three soft navigations");
+  assert.equal(wv.length, 1, "web-vitals reports one view");
+  const rows = await views(1);
+  assert.equal(rows.length, 1, `one page view: ${JSON.stringify(rows)}`);
+  assert.equal(rows[0].navigation_type, "navigate");
+  assert.equal(rows[0].root_page_view_id, "");
+  close(rows[0].inp_ms, wv[0].INP, "INP over the whole visit");
+  close(rows[0].cls, wv[0].CLS, "CLS over the whole visit", 0.0001);
+});
