@@ -69,7 +69,7 @@ pub fn unmarker(m: u64) -> Pos {
 
 /// Rows on their way into the log, framed as records as they are added, so the CRC is
 /// computed on the request's thread rather than on the single writer thread.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Rows {
     pub(super) bytes: BytesMut,
     count: u32,
