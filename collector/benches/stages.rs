@@ -117,9 +117,14 @@ fn main() {
         black_box(rule);
     });
 
-    let geo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.state/geoip/GeoLite2-City.mmdb");
+    let geo =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.state/geoip/GeoLite2-City.mmdb");
     let geoip = rum_collector::config::GeoIpConfig {
-        path: if geo.exists() { geo } else { Default::default() },
+        path: if geo.exists() {
+            geo
+        } else {
+            Default::default()
+        },
         ..Default::default()
     };
     let enricher = Enricher::new(&geoip, &Default::default());
@@ -134,7 +139,10 @@ fn main() {
         black_box(rum_collector::enrich::UaInfo::parse(black_box(UA)));
     });
     let loopback: IpAddr = "127.0.0.1".parse().unwrap();
-    for (what, ip) in [("81.2.69.142, in GeoLite2", ip), ("127.0.0.1, as pinned", loopback)] {
+    for (what, ip) in [
+        ("81.2.69.142, in GeoLite2", ip),
+        ("127.0.0.1, as pinned", loopback),
+    ] {
         measure(&format!("geo lookup + UA hit ({what})"), 200_000, || {
             black_box(stage.enrich(&RequestFacts {
                 ip: Some(black_box(ip)),
@@ -163,14 +171,20 @@ fn main() {
         .build()
         .unwrap();
     for fsync in [false, true] {
-        let dir = std::env::temp_dir().join(format!("rum-bench-stages-{}-{fsync}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("rum-bench-stages-{}-{fsync}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let cfg = WalConfig {
             dir: dir.clone(),
             fsync,
             ..WalConfig::default()
         };
-        let (wal, _log) = wal::open(&cfg, &rum_collector::row::COLUMNS, Arc::new(Telemetry::default())).unwrap();
+        let (wal, _log) = wal::open(
+            &cfg,
+            &rum_collector::row::COLUMNS,
+            Arc::new(Telemetry::default()),
+        )
+        .unwrap();
         let mut row = Rows::with_capacity(512);
         row.push(|buf| rum_collector::row::encode(buf, 1_700_000_000, &beacon, &enrichment));
         let name = if fsync {
@@ -188,7 +202,10 @@ fn main() {
 
     measure("response (204 with CORS headers)", 1_000_000, || {
         let r = actix_web::HttpResponse::NoContent()
-            .insert_header(("access-control-allow-origin", black_box("https://shop.example")))
+            .insert_header((
+                "access-control-allow-origin",
+                black_box("https://shop.example"),
+            ))
             .insert_header(("vary", "Origin"))
             .finish();
         black_box(r);

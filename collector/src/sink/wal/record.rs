@@ -101,6 +101,12 @@ impl Rows {
         self.count += 1;
     }
 
+    /// Adds the records of `other` after these.
+    pub fn extend(&mut self, other: &Rows) {
+        self.bytes.extend_from_slice(&other.bytes);
+        self.count += other.count;
+    }
+
     /// Rows added.
     pub fn len(&self) -> u32 {
         self.count
