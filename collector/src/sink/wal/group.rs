@@ -165,3 +165,62 @@ impl Drop for Wait {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BufMut;
+    use std::sync::atomic::AtomicBool;
+    use std::task::Wake;
+
+    #[derive(Default)]
+    struct Flag(AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn one_row() -> Rows {
+        let mut r = Rows::default();
+        r.push(|b| b.put_slice(b"row"));
+        r
+    }
+
+    #[test]
+    fn appends_of_one_thread_share_a_group_and_a_dropped_waiter_passes_on_the_wake_up() {
+        let log = usize::MAX;
+        let Joined::New(g) = Group::join(log, one_row()) else {
+            panic!("the first append starts a group")
+        };
+        let Joined::Existing(same) = Group::join(log, one_row()) else {
+            panic!("the second joins the open group")
+        };
+        assert!(Arc::ptr_eq(&g, &same));
+        let (f1, f2) = (Arc::new(Flag::default()), Arc::new(Flag::default()));
+        let (w1, w2) = (Waker::from(f1.clone()), Waker::from(f2.clone()));
+        let mut second = Box::pin(Wait {
+            group: same,
+            mine: None,
+        });
+        let mut first = Box::pin(Wait {
+            group: g.clone(),
+            mine: None,
+        });
+        assert!(second.as_mut().poll(&mut Context::from_waker(&w2)).is_pending());
+        // Polled last, the first is the one the writer would wake.
+        assert!(first.as_mut().poll(&mut Context::from_waker(&w1)).is_pending());
+        drop(first); // its request went away
+        assert_eq!(g.take().len(), 2, "the writer takes both rows");
+        let Joined::New(next) = Group::join(log, one_row()) else {
+            panic!("a taken group is closed: the next append starts another")
+        };
+        assert!(!Arc::ptr_eq(&g, &next));
+        g.complete(Ok(()));
+        assert!(f2.0.load(Ordering::SeqCst), "the remaining waiter was woken");
+        assert_eq!(
+            second.as_mut().poll(&mut Context::from_waker(&w2)),
+            Poll::Ready(Ok(()))
+        );
+    }
+}
