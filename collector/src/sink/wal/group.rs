@@ -207,9 +207,15 @@ mod tests {
             group: g.clone(),
             mine: None,
         });
-        assert!(second.as_mut().poll(&mut Context::from_waker(&w2)).is_pending());
+        assert!(second
+            .as_mut()
+            .poll(&mut Context::from_waker(&w2))
+            .is_pending());
         // Polled last, the first is the one the writer would wake.
-        assert!(first.as_mut().poll(&mut Context::from_waker(&w1)).is_pending());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&w1))
+            .is_pending());
         drop(first); // its request went away
         assert_eq!(g.take().len(), 2, "the writer takes both rows");
         let Joined::New(next) = Group::join(log, one_row()) else {
@@ -217,7 +223,10 @@ mod tests {
         };
         assert!(!Arc::ptr_eq(&g, &next));
         g.complete(Ok(()));
-        assert!(f2.0.load(Ordering::SeqCst), "the remaining waiter was woken");
+        assert!(
+            f2.0.load(Ordering::SeqCst),
+            "the remaining waiter was woken"
+        );
         assert_eq!(
             second.as_mut().poll(&mut Context::from_waker(&w2)),
             Poll::Ready(Ok(()))
