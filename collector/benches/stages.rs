@@ -125,7 +125,6 @@ fn main() {
         } else {
             Default::default()
         },
-        ..Default::default()
     };
     let enricher = Enricher::new(&geoip, &Default::default());
     let stage = enricher.current();
