@@ -10,6 +10,7 @@ use crate::telemetry::Telemetry;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use rum_beacon::{Beacon, Body, Value, F};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
@@ -136,7 +137,7 @@ impl Ctx<'_> {
     /// the site's sampling leaves it out.
     fn accept(&mut self, b: &mut Beacon<'_>) -> Result<bool, Refusal> {
         let v = b.validate().map_err(Refusal::Beacon)?;
-        let rule = check_site(self.st, b.str(F::Site), self.origin)?;
+        let rule = check_site(self.st.sites.as_ref(), b.str(F::Site), self.origin)?;
         // The client chooses its sample rate, and its page view weighs the inverse in every
         // report and signal: bound that weight by the configuration.
         let floor = rule
@@ -196,12 +197,12 @@ impl Ctx<'_> {
 }
 
 /// The site's rule when sites are configured (`None`: any site is accepted).
-fn check_site<'s>(
-    st: &'s AppState,
+pub fn check_site<'s>(
+    sites: Option<&'s HashMap<String, SiteRule>>,
     site: &str,
     origin: Option<&str>,
 ) -> Result<Option<&'s SiteRule>, Refusal> {
-    let Some(sites) = &st.sites else {
+    let Some(sites) = sites else {
         return Ok(None);
     };
     let rule = sites.get(site).ok_or(Refusal::UnknownSite)?;
@@ -228,7 +229,7 @@ fn header_str<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 /// `Origin`, or the origin part of `Referer` when the browser sent no `Origin`.
-fn request_origin(h: &HeaderMap) -> Option<&str> {
+pub fn request_origin(h: &HeaderMap) -> Option<&str> {
     if let Some(o) = header_str(h, "origin").filter(|o| *o != "null") {
         return Some(o);
     }

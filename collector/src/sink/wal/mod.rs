@@ -45,6 +45,7 @@
 //!   cannot write it tries again every second, so `/readyz` follows the disk.
 //! - A segment is deleted only once the cursor is past it.
 
+mod group;
 mod ledger;
 mod reader;
 mod record;
@@ -58,14 +59,15 @@ pub use record::{
 
 use crate::config::WalConfig;
 use crate::telemetry::Telemetry;
+use group::{Group, Joined, Wait};
 use ledger::Ledger;
 use std::io;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::Arc;
 use thiserror::Error;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 /// Why an append was not made durable.
 #[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
@@ -97,18 +99,23 @@ pub enum OpenError {
     },
 }
 
-/// Appends waiting for the writer; more get `Full` (503) at once rather than queueing
-/// without bound.
+/// Groups waiting for the writer (each of at most `group::MAX_APPENDS` rows, one per worker
+/// thread at a time in practice); more get `Full` (503) at once rather than queueing without
+/// bound.
 const QUEUE: usize = 8192;
 
+/// Tells logs apart in [`Group`]s (one process may open several: tests).
+static LOG_IDS: AtomicUsize = AtomicUsize::new(1);
+
+/// A group of appends on its way to the writer.
 struct Append {
-    rows: Rows,
-    done: oneshot::Sender<Result<(), AppendError>>,
+    group: std::sync::Arc<Group>,
 }
 
 /// The handlers' end of the log.
 #[derive(Clone)]
 pub struct Wal {
+    id: usize,
     tx: SyncSender<Append>,
     telemetry: Arc<Telemetry>,
     max_disk_bytes: u64,
@@ -126,13 +133,21 @@ impl Wal {
         if self.telemetry.wal_bytes.load(Relaxed) >= self.max_disk_bytes {
             return Err(AppendError::Full);
         }
-        let (done, wait) = oneshot::channel();
-        self.tx
-            .try_send(Append { rows, done })
-            .map_err(|e| match e {
-                TrySendError::Full(_) | TrySendError::Disconnected(_) => AppendError::Full,
-            })?;
-        wait.await.unwrap_or(Err(AppendError::Io))
+        // The rows join this thread's open group; a new group is sent to the writer, which
+        // takes in whatever joined it by the time it is free.
+        let group = match Group::join(self.id, rows) {
+            Joined::Existing(g) => g,
+            Joined::New(g) => {
+                if let Err(e) = self.tx.try_send(Append { group: g.clone() }) {
+                    Group::abandon(&g);
+                    return Err(match e {
+                        TrySendError::Full(_) | TrySendError::Disconnected(_) => AppendError::Full,
+                    });
+                }
+                g
+            }
+        };
+        Wait { group, mine: None }.await
     }
 }
 
@@ -189,6 +204,7 @@ pub fn open(
         .spawn(move || writer.run(rx, durable_tx))?;
     Ok((
         Wal {
+            id: LOG_IDS.fetch_add(1, Relaxed),
             tx,
             telemetry,
             max_disk_bytes: cfg.max_disk_bytes,

@@ -69,7 +69,7 @@ pub fn unmarker(m: u64) -> Pos {
 
 /// Rows on their way into the log, framed as records as they are added, so the CRC is
 /// computed on the request's thread rather than on the single writer thread.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Rows {
     pub(super) bytes: BytesMut,
     count: u32,
@@ -99,6 +99,12 @@ impl Rows {
         header[4..8].copy_from_slice(&1u32.to_le_bytes());
         header[8..12].copy_from_slice(&crc.to_le_bytes());
         self.count += 1;
+    }
+
+    /// Adds the records of `other` after these.
+    pub fn extend(&mut self, other: &Rows) {
+        self.bytes.extend_from_slice(&other.bytes);
+        self.count += other.count;
     }
 
     /// Rows added.

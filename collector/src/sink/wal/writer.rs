@@ -125,7 +125,7 @@ impl Writer {
             }
             buf.clear();
             for a in &group {
-                buf.extend_from_slice(&a.rows.bytes);
+                buf.extend_from_slice(&a.group.take().bytes);
             }
             let result = self.write(&buf).map_err(|e| {
                 tracing::error!(error = %e, dir = %self.ledger.dir().display(), "write-ahead log write failed");
@@ -139,7 +139,7 @@ impl Writer {
                 });
             }
             for a in group.drain(..) {
-                let _ = a.done.send(result);
+                a.group.complete(result);
             }
         }
         tracing::debug!("write-ahead log writer stopped");
