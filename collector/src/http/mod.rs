@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod dashboard;
 pub mod health;
 pub mod malformed;
+pub mod page_groups;
 pub mod rate_limit;
 pub mod reports;
 pub mod signals;
