@@ -447,6 +447,35 @@ fields! {
     DimValues => derived("dim_values", ColumnType::ArrayString, Kind::DimValues),
     /// The storefront's release (`data-release` or `rum.push(['release', ..])`).
     Release = "release" => text("release", MAX_RELEASE_LEN),
+    /// On a soft navigation's view: the `pv` of the visit's hard-navigation view.
+    Root = "root" => string(
+        "root_page_view_id",
+        Kind::Token {
+            min: MIN_PAGE_VIEW_ID_LEN,
+            max: MAX_PAGE_VIEW_ID_LEN,
+            reject: Reject::InvalidPageViewId,
+        },
+    ),
+    /// False when the page was left before its load event (web-vitals would send nothing).
+    Loaded = "loaded" => field("loaded", ColumnType::NullableUInt8, Kind::Flag),
+    /// INP's longest Long Animation Frame script: its `sourceURL`, query stripped.
+    InpScriptUrl = "inp_script_url" => string("inp_script_url", Kind::ResourceUrl),
+    /// INP's longest script: its `invokerType` (`event-listener`, `user-callback`, ...).
+    InpScriptType = "inp_script_type" => text("inp_script_invoker_type", MAX_SHORT_LEN),
+    /// INP's longest script: its `invoker`.
+    InpScriptInvoker = "inp_script_invoker" => text("inp_script_invoker", MAX_SELECTOR_LEN),
+    /// INP's longest script: its duration within the interaction.
+    InpScriptMs = "inp_script_ms" => ms("inp_script_ms").sent_by_js(),
+    /// INP's longest script: the phase it fell in (web-vitals' subpart names).
+    InpScriptPhase = "inp_script_phase" => text("inp_script_phase", MAX_SHORT_LEN),
+    /// INP's Long Animation Frames: total script duration.
+    InpScriptTotal = "inp_script_total" => ms("inp_total_script_ms").sent_by_js(),
+    /// INP's Long Animation Frames: total style and layout duration.
+    InpStyleLayout = "inp_style_layout" => ms("inp_style_layout_ms").sent_by_js(),
+    /// INP's Long Animation Frames: total paint duration.
+    InpPaint = "inp_paint" => ms("inp_paint_ms").sent_by_js(),
+    /// INP's Long Animation Frames: the interaction's time not covered by them.
+    InpUnattributed = "inp_unattributed" => ms("inp_unattributed_ms").sent_by_js(),
 }
 
 impl F {

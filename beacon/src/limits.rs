@@ -36,11 +36,12 @@ pub const MAX_DIM_VALUE_LEN: usize = 128;
 pub const MAX_JSON_DEPTH: usize = 8;
 
 /// Navigation types, as web-vitals names them.
-pub const NAVIGATION_TYPES: [&str; 6] = [
+pub const NAVIGATION_TYPES: [&str; 7] = [
     "navigate",
     "reload",
     "back_forward",
     "back_forward_cache",
     "prerender",
     "restore",
+    "soft_navigation",
 ];
