@@ -731,7 +731,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (&c.sites[0].page_groups[0].path[..], &c.sites[0].page_groups[0].group[..]),
+            (
+                &c.sites[0].page_groups[0].path[..],
+                &c.sites[0].page_groups[0].group[..]
+            ),
             ("/p/*", "product")
         );
         for bad in [

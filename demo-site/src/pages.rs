@@ -39,7 +39,10 @@ pub fn tag(args: &Args, group: Option<&str>, failing: bool) -> String {
         r#"<script async src="{collector}/rum.js" data-site="{site}"{group}{endpoint}></script>"#,
         collector = escape(args.collector.trim_end_matches('/')),
         site = escape(&args.site),
-        group = group.map_or(String::new(), |g| format!(r#" data-page-group="{}""#, escape(g))),
+        group = group.map_or(String::new(), |g| format!(
+            r#" data-page-group="{}""#,
+            escape(g)
+        )),
         endpoint = if failing {
             r#" data-endpoint="/fail/v1/beacon""#
         } else {

@@ -131,7 +131,7 @@ struct Ctx<'a> {
     now: u32,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// Validates one beacon and appends its row to the request's buffer; `Ok(false)` when
     /// the site's sampling leaves it out.
     fn accept<'b>(&mut self, b: &mut Beacon<'b>) -> Result<bool, Refusal>

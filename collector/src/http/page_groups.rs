@@ -100,7 +100,11 @@ mod tests {
         assert_eq!(g("/spa/cart"), Some("cart"));
         assert_eq!(g("/spa/cart/x"), Some("spa"), "an exact rule is exact");
         assert_eq!(g("/spa/x/reviews"), Some("reviews"));
-        assert_eq!(g("/spa/x/reviews/2"), Some("spa"), "a suffix must end the path");
+        assert_eq!(
+            g("/spa/x/reviews/2"),
+            Some("spa"),
+            "a suffix must end the path"
+        );
         assert_eq!(g("/spa/"), Some("spa"));
         assert_eq!(g("/spa"), None, "the prefix includes its /");
         assert_eq!(g("/about.html"), Some("static"));
@@ -111,7 +115,11 @@ mod tests {
     #[test]
     fn pieces_do_not_overlap() {
         let r = rules(&[("/a*a", "aa")]);
-        assert_eq!(r.group_of("/a"), None, "prefix and suffix need their own characters");
+        assert_eq!(
+            r.group_of("/a"),
+            None,
+            "prefix and suffix need their own characters"
+        );
         assert_eq!(r.group_of("/aa"), Some("aa"));
         let r = rules(&[("/x*yy*y", "g")]);
         assert_eq!(r.group_of("/xyyy"), Some("g"));
