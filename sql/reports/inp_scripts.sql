@@ -44,12 +44,12 @@ FROM
     FROM {db}.page_views FINAL
     WHERE {page_view_filter} AND inp_ms IS NOT NULL AND inp_script_url != ''
     GROUP BY origin, party, script
-)
+) AS ranked
 CROSS JOIN
 (
     SELECT sumIf(1 / sample_rate, inp_rating IN ('needs-improvement', 'poor')) AS slow_total
     FROM {db}.page_views FINAL
     WHERE {page_view_filter}
-)
+) AS slow
 ORDER BY level = 'script', slow_page_views DESC, inp_p75 DESC, origin, party, script
 LIMIT 20 BY level
