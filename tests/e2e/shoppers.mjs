@@ -10,7 +10,7 @@
 // that trusts the local peer (up.sh sets `server.trusted_proxies`) sees shoppers in several
 // countries; a collector that does not ignores the header.
 import { parseArgs } from "node:util";
-import { launch, agentRunning, leave, shopperUserAgent } from "./lib/browser.mjs";
+import { launch, agentRunning, leave, setVisibility, shopperUserAgent } from "./lib/browser.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -31,6 +31,15 @@ const ADDRESSES = ["8.8.8.8", "81.2.69.142", "133.242.0.3", "200.160.2.3", "185.
 const SPA_KNOBS = "?widget_ms=220&widget_every=2&product_render=40&list_shift=900";
 const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
 const pause = (page, ms) => page.waitForTimeout(ms + Math.random() * ms);
+
+/**
+ * Hides the page before leaving it, so the agent sends its beacon while the page is alive
+ * and the beacon route adds `X-Forwarded-For` (one sent during unload bypasses routing).
+ */
+async function hide(page) {
+  await setVisibility(page, "hidden");
+  await page.waitForTimeout(100);
+}
 
 /** A multi-page visit: land, browse, look at a product or two, sometimes buy. */
 function shopJourney(n) {
@@ -66,6 +75,7 @@ async function shopVisit(page, n) {
       await page.goto(opts.demo + path, { waitUntil: "load", timeout: 30000 });
       await agentRunning(page);
       await interact(page, path);
+      await hide(page);
       views++;
     } catch (e) {
       console.error(`shoppers: ${path}: ${e.message.split("\n")[0]}`);
@@ -113,6 +123,7 @@ async function spaVisit(page, n) {
     await page.click("#cart-link");
     views++;
     await pause(page, 300);
+    await hide(page);
   } catch (e) {
     console.error(`shoppers: ${entry}: ${e.message.split("\n")[0]}`);
   }
@@ -120,10 +131,15 @@ async function spaVisit(page, n) {
 }
 
 async function visit(browser, n, mobile) {
-  const context = await browser.newContext({
-    ...(mobile ? { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true } : {}),
-    extraHTTPHeaders: { "X-Forwarded-For": ADDRESSES[n % ADDRESSES.length] },
-  });
+  const context = await browser.newContext(
+    mobile ? { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true } : {}
+  );
+  // Only on beacons: a header added to every request would make the agent's cross-origin
+  // wasm fetch need a CORS preflight, which the collector rightly does not grant.
+  const forwardedFor = ADDRESSES[n % ADDRESSES.length];
+  await context.route(/\/v1\/beacon$/, (route) =>
+    route.continue({ headers: { ...route.request().headers(), "x-forwarded-for": forwardedFor } })
+  );
   const page = await context.newPage();
   const views = n % 2 === 1 ? await spaVisit(page, n) : await shopVisit(page, n);
   await leave(page);
