@@ -41,9 +41,11 @@ logs=.state/logs
 mkdir -p "$logs"
 
 pids=()
+config=
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [[ -z $config ]] || rm -f "$config"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -65,7 +67,26 @@ if [[ -z ${RUM__DASHBOARD__PASSWORD:-} ]]; then
 fi
 export RUM__DASHBOARD__PASSWORD
 
+# The demo site's key, with path rules that give the single-page section's routes their own
+# page groups (its tag names none; the multi-page shop's tags do).
+config=$(mktemp -t rum-up-XXXXXX.toml)
+cat >"$config" <<TOML
+[[sites]]
+key = "demo"
+origins = ["$demo_url"]
+page_groups = [
+  { path = "/spa/product/*", group = "spa-product" },
+  { path = "/spa/cart", group = "spa-cart" },
+  { path = "/spa", group = "spa-list" },
+  { path = "/spa/*", group = "spa-list" },
+]
+TOML
+
 say "starting collector on $collector_url (log: $logs/collector.log)"
+# Only here is the loopback peer a trusted proxy: the simulated shoppers' X-Forwarded-For
+# (public addresses in several countries) then reaches the geo lookup.
+RUM_CONFIG=$config \
+RUM__SERVER__TRUSTED_PROXIES=${RUM__SERVER__TRUSTED_PROXIES:-'["127.0.0.1"]'} \
 RUM__SERVER__LISTEN=127.0.0.1:$rum_port \
 RUM__GEOIP__PATH=${RUM__GEOIP__PATH:-.state/geoip/GeoLite2-City.mmdb} \
 RUM__WAL__DIR=${RUM__WAL__DIR:-.state/wal} \
@@ -80,7 +101,7 @@ pids+=($!)
 wait_healthy "$demo_url" $! demo-site
 
 since=$(date +%s)
-say "driving ${JOURNEYS:-20} shopper visits through the storefront in headless Chromium"
+say "driving ${JOURNEYS:-20} shopper visits (half of them single-page, /spa/) in headless Chromium"
 node tests/e2e/shoppers.mjs --demo "$demo_url" --journeys "${JOURNEYS:-20}" --parallel 3
 sleep 2 # the collector flushes its batch at least every second
 
@@ -89,7 +110,7 @@ say "percentiles per page group since the shoppers started (collector report --f
 
 cat <<INFO
 
-  demo storefront   $demo_url/
+  demo storefront   $demo_url/  (single-page section: $demo_url/spa/)
   collector         $collector_url/  (/healthz, /metrics, POST /v1/beacon, /rum.js)
   dashboard         $collector_url/dashboard  (user rum, password $RUM__DASHBOARD__PASSWORD)
   ClickHouse        $CLICKHOUSE_URL  (database rum, table page_views)

@@ -206,7 +206,9 @@ function renderTable(el, rows, columns) {
       const v = r[col];
       td.dataset.col = col;
       if (kind === "ms" || kind === "cls") {
-        td.className = `num ${rating(METRICS.find((m) => col.startsWith(`${m.key}_`)) || METRICS[0], v)}`;
+        // A script's share of an interaction is rated on INP's scale.
+        const key = col.startsWith("script_") ? "inp_" : col;
+        td.className = `num ${rating(METRICS.find((m) => key.startsWith(`${m.key}_`)) || METRICS[0], v)}`;
         td.textContent = fmt(kind === "cls" ? "cls" : "ms", v);
       } else if (kind === "n") {
         td.className = "num";
@@ -256,12 +258,13 @@ async function refresh() {
     const q = scope(f);
     // The report is per site: without a group filter, the site's row is already at hand.
     const siteSummary = { ...everySite, rows: everySite.rows.filter((r) => r.site === f.site) };
-    const [summary, series, groups, worst, inp, country, device, signals] = await Promise.all([
+    const [summary, series, groups, worst, inp, scripts, country, device, signals] = await Promise.all([
       f.group ? report("cwv_summary", q) : siteSummary,
       report("timeseries", q),
       report("percentiles", scope(f, { group: "" })),
       report("worst_pages", q),
       report("inp_targets", q),
+      report("inp_scripts", q),
       report("by_country", q),
       report("by_device", q),
       f.site ? api(`/v1/signals?${new URLSearchParams({ site: f.site, window: "5" })}`) : null,
@@ -299,6 +302,17 @@ async function refresh() {
       ["page_views", "Views", "n"],
       ["inp_p75", "INP p75", "ms"],
       ["inp_p95", "INP p95", "ms"],
+    ]);
+    renderTable($("table-inp-scripts"), scripts.rows, [
+      ["level", "Of"],
+      ["origin", "Origin"],
+      ["party", "Party"],
+      ["script", "Script"],
+      ["slow_page_views", "Slow views", "n"],
+      ["slow_pct", "Share of slow, %", "n"],
+      ["page_views", "Views", "n"],
+      ["inp_p75", "INP p75", "ms"],
+      ["script_p75", "Script p75", "ms"],
     ]);
     renderTable($("table-country"), country.rows, [["country_code", "Country"], ["page_views", "Views", "n"], ...P75]);
     renderTable($("table-device"), device.rows, [

@@ -348,6 +348,20 @@ pub struct SiteConfig {
     /// series (Prometheus label sets stay bounded; `/v1/signals` answers any group).
     #[serde(default)]
     pub groups: Vec<String>,
+    /// URL-path rules naming the page group of a beacon that names none (neither
+    /// `data-page-group` nor `rum.push(['group', ...])`); the first matching rule wins.
+    #[serde(default)]
+    pub page_groups: Vec<PageGroupRule>,
+}
+
+/// One `page_groups` rule: page views whose URL path matches `path` belong to `group`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageGroupRule {
+    /// A path starting with `/`; `*` matches any run of characters, `/` included.
+    pub path: String,
+    /// The group, as a beacon's `group` would name it.
+    pub group: String,
 }
 
 fn one() -> f64 {
@@ -459,6 +473,21 @@ impl Config {
                     "sites.{}.sample must be in (0, 1]",
                     s.key
                 )));
+            }
+            for r in &s.page_groups {
+                if !r.path.starts_with('/') && !r.path.starts_with('*') {
+                    return Err(ConfigError::Invalid(format!(
+                        "sites.{}.page_groups: path {:?} must start with / or *",
+                        s.key, r.path
+                    )));
+                }
+                // The group must be one a beacon could have sent: same length and characters.
+                if r.group.is_empty() || !rum_beacon::F::Group.accepts(&r.group) {
+                    return Err(ConfigError::Invalid(format!(
+                        "sites.{}.page_groups: group {:?} is not a valid page group",
+                        s.key, r.group
+                    )));
+                }
             }
         }
         Ok(())
@@ -697,6 +726,31 @@ mod tests {
             site.max_beacons_per_second, bare.max_beacons_per_second,
             "sites.max_beacons_per_second default"
         );
+    }
+
+    #[test]
+    fn page_group_rules_parse_and_are_checked() {
+        let c = parse(
+            "[[sites]]\nkey = \"demo\"\npage_groups = [{ path = \"/p/*\", group = \"product\" }]\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                &c.sites[0].page_groups[0].path[..],
+                &c.sites[0].page_groups[0].group[..]
+            ),
+            ("/p/*", "product")
+        );
+        for bad in [
+            r#"{ path = "p/*", group = "product" }"#,
+            r#"{ path = "/p/*", group = "" }"#,
+            &format!(r#"{{ path = "/p/*", group = "{}" }}"#, "g".repeat(1000)),
+            r#"{ path = "/p/*", group = "product", extra = 1 }"#,
+        ] {
+            let text = format!("[[sites]]\nkey = \"demo\"\npage_groups = [{bad}]\n");
+            assert!(parse(&text, &[]).is_err(), "{bad} accepted");
+        }
     }
 
     #[test]

@@ -334,3 +334,173 @@ async fn a_lock_left_by_a_dead_migrator_is_respected_until_stale_then_taken_over
     assert_eq!(lock.trim(), "0", "the taken-over lock is released");
     query(&format!("DROP DATABASE {db}")).await;
 }
+
+/// A beacon of site `site` for `url` with extra fields (no `group` unless `extra` has one).
+fn page_view(site: &str, pv: &str, seq: u32, url: &str, extra: &str) -> String {
+    format!(r#"{{"v":1,"site":"{site}","pv":"{pv}","seq":{seq},"url":"{url}"{extra}}}"#)
+}
+
+#[tokio::test]
+async fn path_rules_name_the_group_of_beacons_that_name_none_and_reports_show_it() {
+    let db = support::fresh_database("path_rules");
+    let config = std::env::temp_dir().join(format!("{db}.toml"));
+    std::fs::write(
+        &config,
+        r#"
+[[sites]]
+key = "rules"
+origins = ["*"]
+page_groups = [
+  { path = "/spa/product/*", group = "product" },
+  { path = "/spa/cart", group = "cart" },
+  { path = "/spa/*", group = "spa" },
+]
+"#,
+    )
+    .unwrap();
+    let c = Collector::start_with(
+        &db,
+        &support::fresh_wal_dir(&db),
+        &[("RUM_CONFIG", config.display().to_string())],
+    )
+    .await;
+    let shop = "https://shop.example";
+    for (pv, path, extra) in [
+        ("rulesrule01", "/spa/product/sencha", r#","lcp":1000"#),
+        ("rulesrule02", "/spa/product/grinder", r#","lcp":3000"#),
+        ("rulesrule03", "/spa/cart", r#","group":"","lcp":500"#),
+        // The page named its group (tag attribute or push): it beats the rules.
+        (
+            "rulesrule04",
+            "/spa/product/promo",
+            r#","group":"promo","lcp":700"#,
+        ),
+        ("rulesrule05", "/spa/", r#","lcp":800"#),
+        ("rulesrule06", "/about", r#","lcp":900"#),
+    ] {
+        let (status, body) = c
+            .post(&page_view("rules", pv, 1, &format!("{shop}{path}"), extra))
+            .await;
+        assert_eq!(status, 204, "{body}");
+    }
+    wait_for(&format!("SELECT count() FROM {db}.page_views"), "6").await;
+    let stored = query(&format!(
+        "SELECT page_view_id, page_group FROM {db}.page_views ORDER BY page_view_id FORMAT TSV"
+    ))
+    .await;
+    assert_eq!(
+        stored,
+        "rulesrule01\tproduct\nrulesrule02\tproduct\nrulesrule03\tcart\n\
+         rulesrule04\tpromo\nrulesrule05\tspa\nrulesrule06\t\n"
+    );
+    let groups: Vec<(String, f64, f64)> = report(&db, "percentiles", &["--site", "rules"])
+        .iter()
+        .map(|r| {
+            (
+                r["page_group"].as_str().unwrap().to_string(),
+                num(&r["page_views"]),
+                num(&r["lcp_p75"]),
+            )
+        })
+        .collect();
+    let want = [
+        ("product", 2.0, 3000.0),
+        ("", 1.0, 900.0),
+        ("cart", 1.0, 500.0),
+        ("promo", 1.0, 700.0),
+        ("spa", 1.0, 800.0),
+    ];
+    let want: Vec<(String, f64, f64)> = want
+        .iter()
+        .map(|(g, n, l)| (g.to_string(), *n, *l))
+        .collect();
+    assert_eq!(groups, want);
+    let product = report(
+        &db,
+        "worst_pages",
+        &["--site", "rules", "--group", "product"],
+    );
+    assert!(
+        product.is_empty(),
+        "fewer than 5 views per page: {product:?}"
+    );
+    let cwv = report(
+        &db,
+        "cwv_pass_rate",
+        &["--site", "rules", "--group", "product"],
+    );
+    assert_eq!(cwv.len(), 1, "{cwv:?}");
+    assert_eq!(cwv[0]["page_group"], "product");
+    drop(c);
+    let _ = std::fs::remove_file(config);
+    query(&format!("DROP DATABASE {db}")).await;
+}
+
+#[tokio::test]
+async fn inp_scripts_ranks_script_origins_and_scripts_by_the_slow_interactions_they_cause() {
+    let db = support::fresh_database("inp_scripts");
+    let c = Collector::start(&db).await;
+    let page = "https://shop.example/spa/product/x";
+    let script = |url: &str, ms: u32| format!(r#","inp_script_url":"{url}","inp_script_ms":{ms}"#);
+    let widget = "https://widget.example/w.js";
+    let app = "https://shop.example/spa/app.js";
+    let tag = "https://cdn.other.example/tag.js";
+    let beacons = [
+        ("scripts01", 1, 600, script(widget, 300), ""), // poor
+        ("scripts02", 1, 300, script(widget, 250), r#","sample":0.5"#), // needs improvement, twice
+        ("scripts03", 1, 100, script(widget, 50), ""),  // good
+        ("scripts04", 1, 400, script(app, 200), ""),
+        // The query is stripped: the same script.
+        ("scripts05", 1, 250, script(&format!("{app}?v=2"), 120), ""),
+        // Two beacons: the later one is the page view's truth.
+        ("scripts06", 1, 150, script(widget, 100), ""),
+        ("scripts06", 2, 700, script(tag, 650), ""),
+        ("scripts07", 1, 800, String::new(), ""), // slow, no attribution
+        (
+            "scripts08",
+            1,
+            50,
+            script("https://widget.example/other.js", 10),
+            "",
+        ),
+    ];
+    for (pv, seq, inp, script, sample) in &beacons {
+        let extra = format!(r#","inp":{inp}{script}{sample}"#);
+        let (status, body) = c.post(&page_view("scripts", pv, *seq, page, &extra)).await;
+        assert_eq!(status, 204, "{body}");
+    }
+    wait_for(&format!("SELECT count() FROM {db}.page_views"), "9").await;
+    for phase in ["before merges", "after OPTIMIZE"] {
+        let rows: Vec<String> = report(&db, "inp_scripts", &["--site", "scripts"])
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {} slow={} pct={} views={} inp={} script={}",
+                    r["level"].as_str().unwrap(),
+                    r["origin"].as_str().unwrap(),
+                    r["party"].as_str().unwrap(),
+                    r["script"].as_str().unwrap(),
+                    num(&r["slow_page_views"]),
+                    num(&r["slow_pct"]),
+                    num(&r["page_views"]),
+                    num(&r["inp_p75"]),
+                    num(&r["script_p75"]),
+                )
+            })
+            .collect();
+        // Seven slow page views in all (one weighs two, one has no script).
+        let want = [
+            "origin widget.example third  slow=3 pct=42.9 views=5 inp=600 script=300",
+            "origin shop.example first  slow=2 pct=28.6 views=2 inp=400 script=200",
+            "origin cdn.other.example third  slow=1 pct=14.3 views=1 inp=700 script=650",
+            "script widget.example third https://widget.example/w.js slow=3 pct=42.9 views=4 inp=600 script=300",
+            "script shop.example first https://shop.example/spa/app.js slow=2 pct=28.6 views=2 inp=400 script=200",
+            "script cdn.other.example third https://cdn.other.example/tag.js slow=1 pct=14.3 views=1 inp=700 script=650",
+            "script widget.example third https://widget.example/other.js slow=0 pct=0 views=1 inp=50 script=10",
+        ];
+        assert_eq!(rows, want, "{phase}");
+        query(&format!("OPTIMIZE TABLE {db}.page_views FINAL")).await;
+    }
+    drop(c);
+    query(&format!("DROP DATABASE {db}")).await;
+}

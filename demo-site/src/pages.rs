@@ -32,6 +32,25 @@ fn price(cents: u32) -> String {
     format!("€{}.{:02}", cents / 100, cents % 100)
 }
 
+/// The RUM tag as a merchant pastes it: `group` is its `data-page-group` (none: the
+/// collector's path rules decide), `failing` points it at an endpoint that answers 500.
+pub fn tag(args: &Args, group: Option<&str>, failing: bool) -> String {
+    format!(
+        r#"<script async src="{collector}/rum.js" data-site="{site}"{group}{endpoint}></script>"#,
+        collector = escape(args.collector.trim_end_matches('/')),
+        site = escape(&args.site),
+        group = group.map_or(String::new(), |g| format!(
+            r#" data-page-group="{}""#,
+            escape(g)
+        )),
+        endpoint = if failing {
+            r#" data-endpoint="/fail/v1/beacon""#
+        } else {
+            ""
+        },
+    )
+}
+
 /// Wraps page content in the shared layout with the tag in `<head>`.
 fn layout(args: &Args, group: &str, title: &str, knobs: &Knobs, body: &str) -> HttpResponse {
     let mut nav = String::new();
@@ -55,7 +74,7 @@ fn layout(args: &Args, group: &str, title: &str, knobs: &Knobs, body: &str) -> H
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title} · Demo Coffee Shop</title>
-<script async src="{collector}/rum.js" data-site="{site}" data-page-group="{group}"{endpoint}></script>
+{tag}
 <style>
 body{{font-family:system-ui,sans-serif;margin:0;color:#222}}
 header{{background:#2d2a26;color:#fff;padding:12px 24px}} header a{{color:#f0d9b5;margin-right:16px}}
@@ -66,14 +85,7 @@ img.hero{{width:100%;max-width:600px;height:auto;aspect-ratio:2/1;display:block}
 <body><header><a href="/"><b>Demo Coffee Shop</b></a> {nav} <a href="/cart">Cart</a></header>
 <main>{body}{slow}</main>{shift}</body></html>"#,
         title = escape(title),
-        collector = escape(args.collector.trim_end_matches('/')),
-        site = escape(&args.site),
-        group = group,
-        endpoint = if knobs.failing_collector.unwrap_or(false) {
-            r#" data-endpoint="/fail/v1/beacon""#
-        } else {
-            ""
-        },
+        tag = tag(args, Some(group), knobs.failing_collector.unwrap_or(false)),
     );
     // `no-cache`, not `no-store`: fresh on every load, yet eligible for the back/forward cache.
     HttpResponse::Ok()

@@ -21,6 +21,11 @@ pub struct Knobs {
 /// Upper bound so a typo cannot tie up a worker for hours.
 const MAX_DELAY_MS: u64 = 30_000;
 
+/// A knob's value in ms, capped at [`MAX_DELAY_MS`].
+pub fn capped(ms: u64) -> u64 {
+    ms.min(MAX_DELAY_MS)
+}
+
 /// Sleeps for `exact` ms if given, else for `typical` ms with a long-tailed jitter (most
 /// requests near typical, a few several times slower), like a real backend.
 pub async fn wait(exact: Option<u64>, typical: u64) {
@@ -29,7 +34,7 @@ pub async fn wait(exact: Option<u64>, typical: u64) {
         // Exponential tail: p50 ≈ 0.7 × typical, p95 ≈ 3 × typical.
         (typical as f64 * -(1.0 - u).ln()).round() as u64
     });
-    let ms = ms.min(MAX_DELAY_MS);
+    let ms = capped(ms);
     if ms > 0 {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }

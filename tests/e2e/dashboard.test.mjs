@@ -6,7 +6,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { launch } from "./lib/browser.mjs";
+import { launch, shopperUserAgent } from "./lib/browser.mjs";
 import { clickhouseUrl, exec } from "./lib/clickhouse.mjs";
 import { startSystem, freshDatabase, ROOT, BIN } from "./lib/system.mjs";
 
@@ -70,6 +70,18 @@ before(async () => {
     "run", "--collector", system.collectorUrl, "--site", "demo", "--rate", "150", "--ramp", "0",
     "--seconds", "3", "--bad-pct", "0", "--sampled-pct", "0", "--dir", mkdtempSync(path.join(tmpdir(), "rum-e2e-lt-")),
   ]);
+  // Slow interactions with the Long Animation Frame attribution the agent sends, so the
+  // scripts table has a first-party and a third-party origin whatever the shoppers did.
+  const scripts = ["http://127.0.0.1/spa/app.js", "https://widget.example/w.js", "https://widget.example/w.js"];
+  for (const [i, script] of scripts.entries()) {
+    const beacon = { v: 1, site: "demo", pv: `e2e-scripts-${i}`, seq: 1, url: "http://127.0.0.1/spa/", group: "spa", inp: 300 + i, inp_script_url: script, inp_script_ms: 150 };
+    const res = await fetch(`${system.collectorUrl}/v1/beacon`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", "user-agent": shopperUserAgent(false) },
+      body: JSON.stringify(beacon),
+    });
+    assert.equal(res.status, 204, await res.text());
+  }
   await settled();
   browser = await launch();
 });
@@ -129,9 +141,17 @@ test("the dashboard draws the reports with the numbers `collector report` prints
   );
   assert.deepEqual(
     table,
-    groups.map((g) => [g.page_group, g.lcp_p75 === null ? "–" : `${Math.round(g.lcp_p75).toLocaleString("en-US")} ms`]),
+    // The SPA's views have no group here (no path rules): the table shows "–" for none.
+    groups.map((g) => [g.page_group || "–", g.lcp_p75 === null ? "–" : `${Math.round(g.lcp_p75).toLocaleString("en-US")} ms`]),
   );
-  for (const id of ["table-worst", "table-inp", "table-country", "table-device"]) {
+  // The scripts table: the rows `collector report inp_scripts` prints, in its order.
+  const scripts = cliReport("inp_scripts", { site: "demo", from, to });
+  assert.ok(scripts.some((r) => r.party === "first") && scripts.some((r) => r.party === "third"), JSON.stringify(scripts));
+  const shownScripts = await page.$$eval("#table-inp-scripts tbody tr", (rows) =>
+    rows.map((r) => ["origin", "script", "slow_page_views"].map((c) => r.querySelector(`[data-col="${c}"]`).textContent)),
+  );
+  assert.deepEqual(shownScripts, scripts.map((r) => [r.origin, r.script || "–", r.slow_page_views.toLocaleString("en-US")]));
+  for (const id of ["table-worst", "table-inp", "table-inp-scripts", "table-country", "table-device"]) {
     assert.ok((await page.$$(`#${id} tbody tr`)).length > 0, `${id} has rows`);
   }
   // More than one country: the geo enrichment reached the breakdown.

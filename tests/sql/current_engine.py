@@ -88,17 +88,31 @@ def main():
 
         # A few page views so reports aggregate real rows (one with three beacons).
         now = int(time.time())
+        # INP attributed to a first-party script on every third row, a third-party one on the rest.
         rows = []
+        scripts = {}
         for i in range(50):
+            inp = 150 + 10 * i
+            rating = "good" if inp <= 200 else "needs-improvement" if inp <= 500 else "poor"
+            script = "https://shop.example/app.js" if i % 3 == 0 else "https://tag.example/t.js"
+            if rating != "good":
+                scripts[script] = scripts.get(script, 0) + 1
             rows.append(
                 f"({now}, 'demo', 'pv{i:05}', 1, 'https://shop.example/p', 'shop.example', '/p', "
-                f"'product', 'navigate', {100 + i}, {300 + i}, {900 + i}, 0.01, 120, 'good', 'US', "
-                f"'desktop', 'Chrome', 0, 1.0)"
+                f"'product', 'navigate', {100 + i}, {300 + i}, {900 + i}, 0.01, {inp}, 'good', "
+                f"'{rating}', '{script}', {i}, 'US', 'desktop', 'Chrome', 0, 1.0)"
             )
         s.query(
             f"INSERT INTO {DB}.page_views (received_at, site, page_view_id, seq, url, host, path, "
             "page_group, navigation_type, ttfb_ms, fcp_ms, lcp_ms, cls, inp_ms, lcp_rating, "
-            "country_code, device_class, browser, is_bot, sample_rate) VALUES " + ",".join(rows)
+            "inp_rating, inp_script_url, inp_script_ms, country_code, device_class, browser, "
+            "is_bot, sample_rate) VALUES " + ",".join(rows)
+        )
+        # What inp_scripts must rank: origin, party, slow page views, most first.
+        want_origins = sorted(
+            ((url.split("/")[2], "first" if url.split("/")[2] == "shop.example" else "third", n)
+             for url, n in scripts.items()),
+            key=lambda r: -r[2],
         )
         for path in sorted((ROOT / "sql/reports").glob("*.sql")):
             try:
@@ -106,6 +120,13 @@ def main():
                                   "--to", str(now + 60)])
                 out = s.query(sql, "TSVWithNames").data()
                 lines = out.strip().splitlines()
+                if path.stem == "inp_scripts":
+                    head = lines[0].split("\t")
+                    got = [dict(zip(head, line.split("\t"))) for line in lines[1:]]
+                    origins = [(r["origin"], r["party"], int(r["slow_page_views"]))
+                               for r in got if r["level"] == "origin"]
+                    if origins != want_origins:
+                        raise AssertionError(f"origins {origins}, want {want_origins}")
                 print(f"  ok    report {path.stem} ({len(lines) - 1} rows)")
             except Exception as e:  # noqa: BLE001
                 failures += 1

@@ -10,6 +10,7 @@ use crate::telemetry::Telemetry;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use rum_beacon::{Beacon, Body, Value, F};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
@@ -132,10 +133,13 @@ struct Ctx<'a> {
     now: u32,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// Validates one beacon and appends its row to the request's buffer; `Ok(false)` when
     /// the site's sampling leaves it out.
-    fn accept(&mut self, b: &mut Beacon<'_>) -> Result<bool, Refusal> {
+    fn accept<'b>(&mut self, b: &mut Beacon<'b>) -> Result<bool, Refusal>
+    where
+        'a: 'b,
+    {
         let v = b.validate().map_err(Refusal::Beacon)?;
         let rule = check_site(self.st.sites.as_ref(), b.str(F::Site), self.origin)?;
         // The client chooses its sample rate, and its page view weighs the inverse in every
@@ -154,6 +158,13 @@ impl Ctx<'_> {
                 .is_some_and(|l| !l.allow(1, Instant::now()))
             {
                 return Err(Refusal::RateLimited);
+            }
+            // A group the page named (tag attribute or push) beats the site's path rules.
+            if b.str(F::Group).is_empty() && !rule.page_groups.is_empty() {
+                let path = rum_beacon::split_url(b.str(F::Url)).1;
+                if let Some(g) = rule.page_groups.group_of(path) {
+                    b.set(F::Group, Value::Str(Cow::Borrowed(g)));
+                }
             }
             if rule.sample < 1.0 {
                 if !sampled_in(b.str(F::Pv), rule.sample) {

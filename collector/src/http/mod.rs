@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod health;
 pub mod listener;
 pub mod malformed;
+pub mod page_groups;
 pub mod per_ip;
 pub mod rate_limit;
 pub mod reports;

@@ -1,6 +1,7 @@
 //! The configured sites as the beacon endpoint checks them: allowed origins, sampling, rate
-//! limit, and the page groups with their own signal series.
+//! limit, the page groups with their own signal series, and the path rules naming groups.
 
+use super::page_groups::PathRules;
 use super::rate_limit::Limiter;
 use crate::config::SiteConfig;
 use std::collections::{HashMap, HashSet};
@@ -19,6 +20,8 @@ pub struct SiteRule {
     pub limiter: Option<Limiter>,
     /// Page groups with their own signal series on `/metrics`.
     pub signal_groups: Vec<String>,
+    /// URL-path rules for beacons that name no group.
+    pub page_groups: PathRules,
 }
 
 impl SiteRule {
@@ -36,6 +39,7 @@ impl SiteRule {
             min_sample: s.min_sample,
             limiter: Limiter::new(s.max_beacons_per_second, 2.0 * s.max_beacons_per_second),
             signal_groups: s.groups.clone(),
+            page_groups: PathRules::new(&s.page_groups),
         }
     }
 }
@@ -74,6 +78,7 @@ mod tests {
             min_sample: None,
             max_beacons_per_second: 0.0,
             groups: vec!["cart".into()],
+            page_groups: Vec::new(),
         }
     }
 

@@ -191,8 +191,10 @@ impl Table {
         if v == "\\N" || v == "nan" {
             return "-".into();
         }
-        // Round long floats for people; CSV and JSON keep full precision.
+        // Round long floats for people; CSV and JSON keep full precision. Below 1 (CLS,
+        // shares) one decimal would show a real 0.04 as 0.0: keep three there.
         match v.parse::<f64>() {
+            Ok(x) if v.contains('.') && x.abs() < 1.0 => format!("{x:.3}"),
             Ok(x) if v.contains('.') => format!("{x:.1}"),
             _ => v.to_string(),
         }
@@ -319,7 +321,7 @@ mod tests {
     use super::*;
 
     fn table() -> Table {
-        parse_tsv("page_group\tpage_views\tlcp_p75\nproduct\t12\t812.5\ncart\\tx\t3\t\\N\n")
+        parse_tsv("page_group\tpage_views\tlcp_p75\tcls_p75\nproduct\t12\t812.5\t0.0402464\ncart\\tx\t3\t\\N\t0\n")
     }
 
     #[test]
@@ -330,7 +332,8 @@ mod tests {
         let lines: Vec<&str> = aligned.lines().collect();
         assert_eq!(
             lines[2].split_whitespace().collect::<Vec<_>>(),
-            ["product", "12", "812.5"]
+            ["product", "12", "812.5", "0.040"],
+            "a CLS keeps its third decimal in the table"
         );
         // Numbers are right-aligned under their header.
         let end = |l: &str, w: &str| l.find(w).unwrap() + w.len();
@@ -340,9 +343,11 @@ mod tests {
             "{aligned}"
         );
         let csv = t.render(Format::Csv);
-        assert!(csv.starts_with("page_group,page_views,lcp_p75\nproduct,12,812.5\n"));
         assert!(
-            csv.ends_with("cart\tx,3,\n"),
+            csv.starts_with("page_group,page_views,lcp_p75,cls_p75\nproduct,12,812.5,0.0402464\n")
+        );
+        assert!(
+            csv.ends_with("cart\tx,3,,0\n"),
             "NULL is an empty field: {csv:?}"
         );
         assert_eq!(parse_tsv("share\nnan\n").render(Format::Csv), "share\n\n");
