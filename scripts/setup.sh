@@ -50,6 +50,9 @@ fi
 
 # --- npm packages: the agent's wasm-opt, the browser tests' playwright-core -------------
 for dir in agent tests/e2e; do
+  # A linked node_modules belongs to another checkout: reinstalling through the link would
+  # replace that checkout's packages with this one's.
+  if [[ -L $dir/node_modules ]]; then continue; fi
   if [[ ! -f $dir/node_modules/.package-lock.json ]] \
     || [[ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
     say "installing npm packages of $dir"
