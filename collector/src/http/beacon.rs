@@ -130,10 +130,13 @@ struct Ctx<'a> {
     now: u32,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// Validates one beacon and appends its row to the request's buffer; `Ok(false)` when
     /// the site's sampling leaves it out.
-    fn accept(&mut self, b: &mut Beacon<'_>) -> Result<bool, Refusal> {
+    fn accept<'b>(&mut self, b: &mut Beacon<'b>) -> Result<bool, Refusal>
+    where
+        'a: 'b,
+    {
         let v = b.validate().map_err(Refusal::Beacon)?;
         let rule = check_site(self.st, b.str(F::Site), self.origin)?;
         // The client chooses its sample rate, and its page view weighs the inverse in every
@@ -146,6 +149,10 @@ impl Ctx<'_> {
             self.st.telemetry.sample_raised.fetch_add(1, Relaxed);
         }
         if let Some(rule) = rule {
+            // Borrowed from the configuration: no copy per beacon.
+            if b.str(F::Release).is_empty() && !rule.default_release.is_empty() {
+                b.set(F::Release, Value::Str(rule.default_release.as_str().into()));
+            }
             if rule
                 .limiter
                 .as_ref()

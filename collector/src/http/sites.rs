@@ -19,6 +19,8 @@ pub struct SiteRule {
     pub limiter: Option<Limiter>,
     /// Page groups with their own signal series on `/metrics`.
     pub signal_groups: Vec<String>,
+    /// Release stored for page views that send none; empty: none.
+    pub default_release: String,
 }
 
 impl SiteRule {
@@ -36,6 +38,7 @@ impl SiteRule {
             min_sample: s.min_sample,
             limiter: Limiter::new(s.max_beacons_per_second, 2.0 * s.max_beacons_per_second),
             signal_groups: s.groups.clone(),
+            default_release: s.release.clone(),
         }
     }
 }
@@ -74,6 +77,7 @@ mod tests {
             min_sample: None,
             max_beacons_per_second: 0.0,
             groups: vec!["cart".into()],
+            release: String::new(),
         }
     }
 
