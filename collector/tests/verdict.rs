@@ -102,7 +102,7 @@ async fn verdicts_on_generated_page_views() {
     // A beacon without a release gets the site's default; one with its own keeps it.
     let beacon = |pv: &str, extra: &str| {
         format!(
-            r#"{{"v":1,"site":"shop","pv":"{pv}","seq":1,"url":"https://shop.example/p/1","nav":"navigate","lcp":1200{extra}}}"#
+            r#"{{"v":1,"site":"shop","pv":"{pv}","seq":1,"url":"https://shop.example/p/1","group":"product","lcp":1200{extra}}}"#
         )
     };
     assert_eq!(c.post(&beacon("defaultrel01", "")).await.0, 204);
@@ -211,6 +211,7 @@ async fn verdicts_on_generated_page_views() {
     assert_eq!(cmp["verdict"]["pass"], false);
     let lcp_row = cmp["rows"].as_array().unwrap().iter().find(|r| r["metric"] == "lcp").unwrap();
     assert_eq!(lcp_row["class"], "high");
+    deploy_templates_work_against(&c.url, &schema).await;
     c.terminate();
 
     // With LCP failing in either direction, the faster canary fails too.
@@ -226,3 +227,72 @@ async fn verdicts_on_generated_page_views() {
     c.terminate();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn yaml(name: &str) -> yaml_rust2::Yaml {
+    let path = format!("{}/../deploy/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    yaml_rust2::YamlLoader::load_from_str(&text).unwrap().remove(0)
+}
+
+/// The collector's address in place of the in-cluster one of the templates.
+fn local(url: &str, base: &str) -> String {
+    let path = &url[url.find("/v1/").expect("a /v1/ path")..];
+    format!("{base}{path}")
+}
+
+/// Argo Rollouts' AnalysisTemplate and Flagger's Canary, as written in deploy/, against the
+/// running collector: their paths and parameters are understood and their jsonPath exists.
+async fn deploy_templates_work_against(base: &str, schema: &Value) {
+    let argo = yaml("argo-rollouts-analysistemplate.yaml");
+    assert_eq!(argo["kind"].as_str(), Some("AnalysisTemplate"));
+    let metric = &argo["spec"]["metrics"][0];
+    let web = &metric["provider"]["web"];
+    let mut url = web["url"].as_str().unwrap().to_string();
+    let args = [("site", "shop"), ("baseline-release", "slow-a"), ("canary-release", "slow-b"), ("window", "1h")];
+    for a in argo["spec"]["args"].as_vec().unwrap() {
+        let name = a["name"].as_str().unwrap();
+        let value = args
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+            .or_else(|| a["value"].as_str().map(String::from))
+            .unwrap_or_else(|| TOKEN.to_string());
+        url = url.replace(&format!("{{{{args.{name}}}}}"), &value);
+    }
+    assert!(!url.contains("{{"), "every argument is declared: {url}");
+    let header = web["headers"][0]["value"].as_str().unwrap().replace("{{args.rum-token}}", TOKEN);
+    let res = reqwest::Client::new()
+        .get(local(&url, base))
+        .header("authorization", header)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "Argo's web provider needs 200");
+    let v: Value = res.json().await.unwrap();
+    conforms(&v, schema, schema).unwrap();
+    // jsonPath {$.pass}, and successCondition `result == true` needs a boolean there.
+    let path = web["jsonPath"].as_str().unwrap();
+    let key = path.trim_start_matches("{$.").trim_end_matches('}');
+    assert_eq!(v[key], false, "{path} on the 20 % slower canary: {v}");
+    assert!(metric["successCondition"].as_str().unwrap().contains("result == true"));
+
+    let flagger = yaml("flagger-canary.yaml");
+    assert_eq!(flagger["kind"].as_str(), Some("Canary"));
+    let hook = &flagger["spec"]["analysis"]["webhooks"][0];
+    let url = local(hook["url"].as_str().unwrap(), base);
+    // Flagger POSTs its payload, with the webhook's metadata.
+    let payload = serde_json::json!({
+        "name": "storefront", "namespace": "shop", "phase": "Progressing",
+        "metadata": { "token": TOKEN },
+    });
+    let res = reqwest::Client::new().post(&url).json(&payload).send().await.unwrap();
+    let status = res.status().as_u16();
+    let v: Value = res.json().await.unwrap();
+    conforms(&v, schema, schema).unwrap();
+    assert_eq!(status, if v["pass"] == true { 200 } else { 412 }, "{v}");
+    assert!(v["canary"]["page_views"].as_u64() > Some(0), "the two latest releases: {v}");
+    let wrong = serde_json::json!({ "metadata": { "token": "guess" } });
+    let res = reqwest::Client::new().post(&url).json(&wrong).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401, "a wrong token in the payload");
+}
+

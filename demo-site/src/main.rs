@@ -25,6 +25,13 @@ pub struct Args {
     /// reports have a realistic spread. `?delay=MS` on any URL overrides it exactly.
     #[arg(long, env = "DEMO_BASE_DELAY_MS", default_value_t = 40)]
     pub base_delay_ms: u64,
+    /// Release put in the tag's `data-release`; empty: none.
+    #[arg(long, env = "DEMO_RELEASE", default_value = "")]
+    pub release: String,
+    /// Extra server time on product pages in ms: a release that made them slower (the demo's
+    /// failing canary verdict).
+    #[arg(long, env = "DEMO_SLOW_PRODUCT_MS", default_value_t = 0)]
+    pub slow_product_ms: u64,
 }
 
 #[actix_web::main]

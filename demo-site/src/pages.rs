@@ -55,7 +55,7 @@ fn layout(args: &Args, group: &str, title: &str, knobs: &Knobs, body: &str) -> H
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title} · Demo Coffee Shop</title>
-<script async src="{collector}/rum.js" data-site="{site}" data-page-group="{group}"{endpoint}></script>
+<script async src="{collector}/rum.js" data-site="{site}" data-page-group="{group}"{release}{endpoint}></script>
 <style>
 body{{font-family:system-ui,sans-serif;margin:0;color:#222}}
 header{{background:#2d2a26;color:#fff;padding:12px 24px}} header a{{color:#f0d9b5;margin-right:16px}}
@@ -69,6 +69,11 @@ img.hero{{width:100%;max-width:600px;height:auto;aspect-ratio:2/1;display:block}
         collector = escape(args.collector.trim_end_matches('/')),
         site = escape(&args.site),
         group = group,
+        release = if args.release.is_empty() {
+            String::new()
+        } else {
+            format!(r#" data-release="{}""#, escape(&args.release))
+        },
         endpoint = if knobs.failing_collector.unwrap_or(false) {
             r#" data-endpoint="/fail/v1/beacon""#
         } else {
@@ -143,7 +148,7 @@ pub async fn product(
     id: web::Path<String>,
     knobs: web::Query<Knobs>,
 ) -> HttpResponse {
-    slowness::wait(knobs.delay, typical(&args, 3.0)).await;
+    slowness::wait(knobs.delay, typical(&args, 3.0) + args.slow_product_ms).await;
     let p = catalog::product(&id);
     let mut body = format!("<h1>{}</h1>", escape(p.name));
     body += &hero(p.id, p.colour, &knobs, 400);
