@@ -48,12 +48,14 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     })?;
     release_freed_memory();
     let signals = Signals::start(&client, &cfg.clickhouse.database, &cfg.signals);
-    let report_api = web::Data::new(http::reports::ReportApi::new(
-        client.clone(),
-        &cfg.clickhouse.database,
-        cfg.dashboard.max_concurrent_queries,
-    )
-    .configured(&cfg));
+    let report_api = web::Data::new(
+        http::reports::ReportApi::new(
+            client.clone(),
+            &cfg.clickhouse.database,
+            cfg.dashboard.max_concurrent_queries,
+        )
+        .configured(&cfg),
+    );
     let verdict_token = web::Data::new(http::verdict::VerdictToken(cfg.verdict.token.clone()));
     let credentials = web::Data::new(http::auth::Credentials::new(
         &cfg.dashboard.user,

@@ -106,7 +106,12 @@ async fn verdicts_on_generated_page_views() {
         )
     };
     assert_eq!(c.post(&beacon("defaultrel01", "")).await.0, 204);
-    assert_eq!(c.post(&beacon("ownrelease01", r#","release":"canary-7""#)).await.0, 204);
+    assert_eq!(
+        c.post(&beacon("ownrelease01", r#","release":"canary-7""#))
+            .await
+            .0,
+        204
+    );
     wait_for(
         &format!("SELECT groupArray(release) FROM (SELECT release FROM {db}.page_views ORDER BY page_view_id)"),
         "['2026.12.01-1','canary-7']",
@@ -133,7 +138,11 @@ async fn verdicts_on_generated_page_views() {
     query(&insert).await;
 
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/verdict.schema.json")).unwrap(),
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../docs/verdict.schema.json"
+        ))
+        .unwrap(),
     )
     .unwrap();
     let base = c.url.clone();
@@ -189,27 +198,53 @@ async fn verdicts_on_generated_page_views() {
     // The same distribution: the false alarms stay within what the confidence promises.
     let mut passes = 0;
     for i in 0..100 {
-        let (_, v) = get(&verdict(&format!("same-{i}-a"), &format!("same-{i}-b")), Some(TOKEN)).await;
-        assert!(v["metrics"].as_array().unwrap().iter().all(|m| m["baseline"]["n"].as_u64() >= Some(100)));
+        let (_, v) = get(
+            &verdict(&format!("same-{i}-a"), &format!("same-{i}-b")),
+            Some(TOKEN),
+        )
+        .await;
+        assert!(v["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["baseline"]["n"].as_u64() >= Some(100)));
         passes += usize::from(v["pass"] == true);
     }
-    assert!(passes >= 95, "{passes} of 100 same-distribution canaries passed");
+    assert!(
+        passes >= 95,
+        "{passes} of 100 same-distribution canaries passed"
+    );
 
     // Credentials: none, a wrong token, and bad parameters.
     assert_eq!(get(&verdict("slow-a", "slow-b"), None).await.0, 401);
-    assert_eq!(get(&verdict("slow-a", "slow-b"), Some("guess")).await.0, 401);
-    let (status, body) = get(&format!("{}/v1/verdict?site=shop&baseline=a", c.url), Some(TOKEN)).await;
+    assert_eq!(
+        get(&verdict("slow-a", "slow-b"), Some("guess")).await.0,
+        401
+    );
+    let (status, body) = get(
+        &format!("{}/v1/verdict?site=shop&baseline=a", c.url),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
 
     // The compare report says the same as the verdict.
     let (status, cmp) = get(
-        &format!("{}/v1/reports/compare?site=shop&since=1h&baseline=slow-a&canary=slow-b", c.url),
+        &format!(
+            "{}/v1/reports/compare?site=shop&since=1h&baseline=slow-a&canary=slow-b",
+            c.url
+        ),
         Some(PASSWORD),
     )
     .await;
     assert_eq!(status, 200, "{cmp}");
     assert_eq!(cmp["verdict"]["pass"], false);
-    let lcp_row = cmp["rows"].as_array().unwrap().iter().find(|r| r["metric"] == "lcp").unwrap();
+    let lcp_row = cmp["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == "lcp")
+        .unwrap();
     assert_eq!(lcp_row["class"], "high");
     deploy_templates_work_against(&c.url, &schema).await;
     c.terminate();
@@ -220,7 +255,10 @@ async fn verdicts_on_generated_page_views() {
         ("RUM_CONFIG", config(&dir, "\"lcp\"").display().to_string()),
     ];
     let c = Collector::start_with(&db, &support::fresh_wal_dir(&format!("{db}_2")), &env).await;
-    let url = format!("{}/v1/verdict?site=shop&baseline=fast-a&canary=fast-b&since=1h", c.url);
+    let url = format!(
+        "{}/v1/verdict?site=shop&baseline=fast-a&canary=fast-b&since=1h",
+        c.url
+    );
     let (_, fast) = get(&url, Some(TOKEN)).await;
     assert_eq!(class(&fast, "lcp"), "low");
     assert_eq!(fast["pass"], false, "{fast}");
@@ -231,7 +269,9 @@ async fn verdicts_on_generated_page_views() {
 fn yaml(name: &str) -> yaml_rust2::Yaml {
     let path = format!("{}/../deploy/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap();
-    yaml_rust2::YamlLoader::load_from_str(&text).unwrap().remove(0)
+    yaml_rust2::YamlLoader::load_from_str(&text)
+        .unwrap()
+        .remove(0)
 }
 
 /// The collector's address in place of the in-cluster one of the templates.
@@ -248,7 +288,12 @@ async fn deploy_templates_work_against(base: &str, schema: &Value) {
     let metric = &argo["spec"]["metrics"][0];
     let web = &metric["provider"]["web"];
     let mut url = web["url"].as_str().unwrap().to_string();
-    let args = [("site", "shop"), ("baseline-release", "slow-a"), ("canary-release", "slow-b"), ("window", "1h")];
+    let args = [
+        ("site", "shop"),
+        ("baseline-release", "slow-a"),
+        ("canary-release", "slow-b"),
+        ("window", "1h"),
+    ];
     for a in argo["spec"]["args"].as_vec().unwrap() {
         let name = a["name"].as_str().unwrap();
         let value = args
@@ -260,7 +305,10 @@ async fn deploy_templates_work_against(base: &str, schema: &Value) {
         url = url.replace(&format!("{{{{args.{name}}}}}"), &value);
     }
     assert!(!url.contains("{{"), "every argument is declared: {url}");
-    let header = web["headers"][0]["value"].as_str().unwrap().replace("{{args.rum-token}}", TOKEN);
+    let header = web["headers"][0]["value"]
+        .as_str()
+        .unwrap()
+        .replace("{{args.rum-token}}", TOKEN);
     let res = reqwest::Client::new()
         .get(local(&url, base))
         .header("authorization", header)
@@ -274,7 +322,10 @@ async fn deploy_templates_work_against(base: &str, schema: &Value) {
     let path = web["jsonPath"].as_str().unwrap();
     let key = path.trim_start_matches("{$.").trim_end_matches('}');
     assert_eq!(v[key], false, "{path} on the 20 % slower canary: {v}");
-    assert!(metric["successCondition"].as_str().unwrap().contains("result == true"));
+    assert!(metric["successCondition"]
+        .as_str()
+        .unwrap()
+        .contains("result == true"));
 
     let flagger = yaml("flagger-canary.yaml");
     assert_eq!(flagger["kind"].as_str(), Some("Canary"));
@@ -285,14 +336,26 @@ async fn deploy_templates_work_against(base: &str, schema: &Value) {
         "name": "storefront", "namespace": "shop", "phase": "Progressing",
         "metadata": { "token": TOKEN },
     });
-    let res = reqwest::Client::new().post(&url).json(&payload).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .post(&url)
+        .json(&payload)
+        .send()
+        .await
+        .unwrap();
     let status = res.status().as_u16();
     let v: Value = res.json().await.unwrap();
     conforms(&v, schema, schema).unwrap();
     assert_eq!(status, if v["pass"] == true { 200 } else { 412 }, "{v}");
-    assert!(v["canary"]["page_views"].as_u64() > Some(0), "the two latest releases: {v}");
+    assert!(
+        v["canary"]["page_views"].as_u64() > Some(0),
+        "the two latest releases: {v}"
+    );
     let wrong = serde_json::json!({ "metadata": { "token": "guess" } });
-    let res = reqwest::Client::new().post(&url).json(&wrong).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .post(&url)
+        .json(&wrong)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 401, "a wrong token in the payload");
 }
-

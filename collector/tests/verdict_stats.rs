@@ -76,14 +76,19 @@ fn python() -> PathBuf {
 
 fn close(a: f64, b: f64, what: &str) {
     let rel = (a - b).abs() / a.abs().max(b.abs()).max(f64::MIN_POSITIVE);
-    assert!(rel <= 1e-9, "{what}: ours {a:e}, reference {b:e} (relative {rel:e})");
+    assert!(
+        rel <= 1e-9,
+        "{what}: ours {a:e}, reference {b:e} (relative {rel:e})"
+    );
 }
 
 #[test]
 fn mann_whitney_and_hodges_lehmann_equal_the_references() {
     let mut rng = Rng(23);
     let lcp = |rng: &mut Rng, n: usize, factor: f64| -> Vec<u32> {
-        (0..n).map(|_| bin(rng.log_normal(2400.0 * factor, 0.5))).collect()
+        (0..n)
+            .map(|_| bin(rng.log_normal(2400.0 * factor, 0.5)))
+            .collect()
     };
     let cases = vec![
         Case {
@@ -102,8 +107,12 @@ fn mann_whitney_and_hodges_lehmann_equal_the_references() {
         },
         Case {
             name: "cls-like, mostly zeros",
-            x: (0..600).map(|_| (rng.next() * 8.0) as u32 / 3 * 40).collect(),
-            y: (0..500).map(|_| (rng.next() * 9.0) as u32 / 3 * 40).collect(),
+            x: (0..600)
+                .map(|_| (rng.next() * 8.0) as u32 / 3 * 40)
+                .collect(),
+            y: (0..500)
+                .map(|_| (rng.next() * 9.0) as u32 / 3 * 40)
+                .collect(),
             weight: 1,
             hl: true,
         },
@@ -145,8 +154,13 @@ fn mann_whitney_and_hodges_lehmann_equal_the_references() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("cases.json");
     std::fs::write(&file, serde_json::to_vec(&input).unwrap()).unwrap();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/sql/mannwhitney_reference.py");
-    let out = Command::new(python()).arg(&script).arg(&file).output().unwrap();
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/sql/mannwhitney_reference.py");
+    let out = Command::new(python())
+        .arg(&script)
+        .arg(&file)
+        .output()
+        .unwrap();
     std::fs::remove_dir_all(&dir).ok();
     assert!(
         out.status.success(),

@@ -5,12 +5,12 @@
 use super::auth::Authorized;
 use crate::clock::unix_secs;
 use crate::store::report::{self, Params};
+use crate::verdict::{histograms, reports as vreports, Settings};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use rum_beacon::F;
 use serde::Deserialize;
 use serde_json::json;
-use crate::verdict::{histograms, reports as vreports, Settings};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -52,7 +52,10 @@ impl ReportApi {
         self.verdict = Settings::from_config(&cfg.verdict);
         let server = cfg.server.min_sample_rate;
         // As at ingest: the site's floor, times its own server-side sampling.
-        let sites = cfg.sites.iter().map(|s| (s.key.clone(), s.min_sample.unwrap_or(server) * s.sample));
+        let sites = cfg
+            .sites
+            .iter()
+            .map(|s| (s.key.clone(), s.min_sample.unwrap_or(server) * s.sample));
         self.floors = (sites.collect(), server);
         self
     }
@@ -156,7 +159,9 @@ fn params(query: &str, now: u64) -> Result<Params, ApiError> {
         return Err(bad("baseline, canary: a release of at most 64 bytes"));
     }
     if releases.len() == 1 {
-        return Err(bad("give both baseline and canary, or neither (the two latest)"));
+        return Err(bad(
+            "give both baseline and canary, or neither (the two latest)",
+        ));
     }
     let to = q.to.unwrap_or(now + 1);
     let from = match (q.from, q.since) {

@@ -104,7 +104,11 @@ pub fn parse_metrics(s: &str) -> Result<Vec<Metric>, String> {
 
 fn request(query: &str, now: u64) -> Result<Request, ApiError> {
     let q = web::Query::<Query>::from_query(query)
-        .map_err(|e| bad(format!("query string: {e} (site, baseline and canary are required)")))?
+        .map_err(|e| {
+            bad(format!(
+                "query string: {e} (site, baseline and canary are required)"
+            ))
+        })?
         .into_inner();
     if !F::Site.accepts(&q.site) || q.site.is_empty() {
         return Err(bad("site: up to 64 letters, digits, '-', '_' or '.'"));
@@ -124,7 +128,11 @@ fn request(query: &str, now: u64) -> Result<Request, ApiError> {
             }
             Some((b, c))
         }
-        _ => return Err(bad("give both baseline and canary, or neither (the two latest)")),
+        _ => {
+            return Err(bad(
+                "give both baseline and canary, or neither (the two latest)",
+            ))
+        }
     };
     let metrics = match q.metrics.as_deref() {
         None => DEFAULT_METRICS.to_vec(),
@@ -150,7 +158,10 @@ fn request(query: &str, now: u64) -> Result<Request, ApiError> {
             from,
             to,
             include_bots: false,
-            releases: pair.iter().flat_map(|(b, c)| [b.clone(), c.clone()]).collect(),
+            releases: pair
+                .iter()
+                .flat_map(|(b, c)| [b.clone(), c.clone()])
+                .collect(),
         },
         pair,
         metrics,
@@ -261,12 +272,28 @@ mod tests {
 
     #[test]
     fn requests_are_validated() {
-        let r = request("site=demo&baseline=a&canary=b&metrics=lcp,inp,lcp&since=30m", 1000).unwrap();
+        let r = request(
+            "site=demo&baseline=a&canary=b&metrics=lcp,inp,lcp&since=30m",
+            10_000,
+        )
+        .unwrap();
         assert_eq!(r.pair, Some(("a".into(), "b".into())));
-        assert_eq!(request("site=demo", 10_000).unwrap().pair, None, "the two latest");
+        assert_eq!(
+            request("site=demo", 10_000).unwrap().pair,
+            None,
+            "the two latest"
+        );
         assert_eq!(r.metrics, [Metric::Lcp, Metric::Inp]);
-        assert_eq!((r.params.to - r.params.from, &r.params.releases[..]), (1800, &["a".to_string(), "b".to_string()][..]));
-        assert_eq!(request("site=demo&baseline=a&canary=b", 10_000).unwrap().metrics, DEFAULT_METRICS);
+        assert_eq!(
+            (r.params.to - r.params.from, &r.params.releases[..]),
+            (1800, &["a".to_string(), "b".to_string()][..])
+        );
+        assert_eq!(
+            request("site=demo&baseline=a&canary=b", 10_000)
+                .unwrap()
+                .metrics,
+            DEFAULT_METRICS
+        );
         for bad in [
             "baseline=a&canary=b",
             "site=demo&baseline=a",

@@ -113,7 +113,9 @@ pub fn from_table(t: &Table, min_sample_rate: f64) -> Result<ReleaseData, Histog
         for &(m, b, c) in &metric_cols {
             let (bins, counts) = (numbers::<u32>(&r[b])?, numbers::<u64>(&r[c])?);
             if bins.len() != counts.len() {
-                return Err(HistogramError::Shape("bins and counts differ in length".into()));
+                return Err(HistogramError::Shape(
+                    "bins and counts differ in length".into(),
+                ));
             }
             metrics.push((m, bins, counts));
         }
@@ -158,10 +160,13 @@ pub fn from_table(t: &Table, min_sample_rate: f64) -> Result<ReleaseData, Histog
                 .flat_map(|r| {
                     let w = scale.map_or(1.0, |s| s * r.0);
                     let (_, bins, counts) = &r.5[i];
-                    bins.iter().zip(counts).map(move |(&b, &c)| (b, w * c as f64))
+                    bins.iter()
+                        .zip(counts)
+                        .map(move |(&b, &c)| (b, w * c as f64))
                 })
                 .collect();
-            side.metrics.insert(m, (observed, Sample::from_pairs(pairs)));
+            side.metrics
+                .insert(m, (observed, Sample::from_pairs(pairs)));
         }
         out.insert(name, side);
     }
@@ -195,7 +200,8 @@ mod tests {
     use crate::store::report::parse_tsv;
 
     fn table(rows: &[&str]) -> Table {
-        let mut text = String::from("release\tsample_rate\tfirst_minute\tlast_minute\tpage_views\tcwv_good");
+        let mut text =
+            String::from("release\tsample_rate\tfirst_minute\tlast_minute\tpage_views\tcwv_good");
         for m in Metric::ALL {
             text.push_str(&format!("\t{0}_bins\t{0}_counts", m.name()));
         }
@@ -219,11 +225,14 @@ mod tests {
         assert_eq!(a.page_views, 4);
         // The 0.0001 row weighs 100 (the floor), not 10 000.
         assert_eq!(a.weighted_page_views, 103.0);
-        assert_eq!(a.first_minute, 1_764_579_600, "2026-12-01 09:00 UTC");
+        assert_eq!(a.first_minute, 1_796_115_600, "2026-12-01 09:00 UTC");
         let (n, s) = &a.metrics[&Metric::Lcp];
         assert_eq!(*n, 4);
         assert!((s.total() - 4.0).abs() < 1e-12, "sample size = observed");
         let w: Vec<f64> = s.bins().map(|b| b.1).collect();
-        assert!((w[2] / w[0] - 50.0).abs() < 1e-9, "300 weighs 100 vs 2×1: {w:?}");
+        assert!(
+            (w[2] / w[0] - 50.0).abs() < 1e-9,
+            "300 weighs 100 vs 2×1: {w:?}"
+        );
     }
 }

@@ -127,7 +127,12 @@ fn summary(n: u64, s: &Sample, m: Metric) -> SideSummary {
 }
 
 /// Judges one metric.
-pub fn judge_metric(m: Metric, base: (u64, &Sample), canary: (u64, &Sample), s: &Settings) -> MetricVerdict {
+pub fn judge_metric(
+    m: Metric,
+    base: (u64, &Sample),
+    canary: (u64, &Sample),
+    s: &Settings,
+) -> MetricVerdict {
     let unit = m.bins_per_unit();
     let (b, c) = (summary(base.0, base.1, m), summary(canary.0, canary.1, m));
     let change = match (b.p75, c.p75) {
@@ -164,7 +169,11 @@ pub fn judge_metric(m: Metric, base: (u64, &Sample), canary: (u64, &Sample), s: 
     } else {
         Class::Pass
     };
-    v.mann_whitney = Some(TestSummary { u: t.u, z: t.z, p: t.p });
+    v.mann_whitney = Some(TestSummary {
+        u: t.u,
+        z: t.z,
+        p: t.p,
+    });
     v.shift = Some(ShiftSummary {
         estimate: h.estimate / unit,
         low: h.low / unit,
@@ -205,7 +214,11 @@ pub fn judge(baseline: &Side, canary: &Side, metrics: &[Metric], s: &Settings) -
             format!(
                 "{} {} ({:+.1} % shift, p = {:.2e})",
                 v.metric,
-                if v.class == Class::High { "high" } else { "low" },
+                if v.class == Class::High {
+                    "high"
+                } else {
+                    "low"
+                },
                 100.0 * v.shift.as_ref().map_or(0.0, |h| h.relative),
                 v.mann_whitney.as_ref().map_or(1.0, |t| t.p),
             )
@@ -234,7 +247,10 @@ pub fn judge(baseline: &Side, canary: &Side, metrics: &[Metric], s: &Settings) -
             nodata_names.join(", ")
         )
     } else {
-        format!("no material regression on {judged} metric(s) at confidence {}", s.confidence)
+        format!(
+            "no material regression on {judged} metric(s) at confidence {}",
+            s.confidence
+        )
     };
     Verdict {
         pass: ok,

@@ -27,7 +27,11 @@ pub fn ordered(data: &ReleaseData) -> Vec<(&String, &Side)> {
 
 /// `releases`: one row per release, oldest first.
 pub fn releases(data: &ReleaseData) -> Table {
-    let mut columns = vec!["release".to_string(), "first_minute".into(), "page_views".into()];
+    let mut columns = vec![
+        "release".to_string(),
+        "first_minute".into(),
+        "page_views".into(),
+    ];
     for m in [Metric::Ttfb, Metric::Fcp, Metric::Lcp, Metric::Inp] {
         for p in ["p50", "p75", "p95"] {
             columns.push(format!("{}_{p}", m.name()));

@@ -295,7 +295,10 @@ mod tests {
             (0.5, 0.0),
             (1e-10, -6.361_340_902_404_056),
         ] {
-            assert!((normal_quantile(p) - z).abs() <= 1e-13 * z.abs().max(1.0), "{p}");
+            assert!(
+                (normal_quantile(p) - z).abs() <= 1e-13 * z.abs().max(1.0),
+                "{p}"
+            );
         }
     }
 

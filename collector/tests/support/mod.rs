@@ -339,7 +339,11 @@ impl Gate {
 
 /// Whether `v` follows the JSON schema `schema` (the subset our docs/*.schema.json use:
 /// type, const, enum, required, properties, additionalProperties, items, $ref into `root`).
-pub fn conforms(v: &serde_json::Value, schema: &serde_json::Value, root: &serde_json::Value) -> Result<(), String> {
+pub fn conforms(
+    v: &serde_json::Value,
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+) -> Result<(), String> {
     if let Some(r) = schema["$ref"].as_str() {
         let target = r
             .trim_start_matches("#/")
