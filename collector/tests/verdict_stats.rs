@@ -90,7 +90,7 @@ fn mann_whitney_and_hodges_lehmann_equal_the_references() {
             .map(|_| bin(rng.log_normal(2400.0 * factor, 0.5)))
             .collect()
     };
-    let cases = vec![
+    let cases = [
         Case {
             name: "lcp 10 % slower",
             x: lcp(&mut rng, 400, 1.0),

@@ -23,7 +23,7 @@ impl Sample {
         pairs.sort_unstable_by_key(|p| p.0);
         let mut s = Sample::default();
         for (k, w) in pairs {
-            if !(w > 0.0) {
+            if w.is_nan() || w <= 0.0 {
                 continue;
             }
             match s.keys.last() {
