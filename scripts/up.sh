@@ -90,20 +90,34 @@ RUM__SERVER__TRUSTED_PROXIES=${RUM__SERVER__TRUSTED_PROXIES:-'["127.0.0.1"]'} \
 RUM__SERVER__LISTEN=127.0.0.1:$rum_port \
 RUM__GEOIP__PATH=${RUM__GEOIP__PATH:-.state/geoip/GeoLite2-City.mmdb} \
 RUM__WAL__DIR=${RUM__WAL__DIR:-.state/wal} \
+RUM__VERDICT__MIN_SAMPLE=${RUM__VERDICT__MIN_SAMPLE:-20} \
   "$bin"/collector serve >"$logs/collector.log" 2>&1 &
 pids+=($!)
 wait_healthy "$collector_url" $! collector
 
-say "starting demo storefront on $demo_url (log: $logs/demo-site.log)"
-"$bin"/demo-site --listen "127.0.0.1:$demo_port" --collector "$collector_url" \
-  >"$logs/demo-site.log" 2>&1 &
-pids+=($!)
-wait_healthy "$demo_url" $! demo-site
-
+# The storefront runs release 1, then halfway a release 2 whose product pages are slower
+# (a demo knob), so that the canary verdict fails (`collector report releases`).
+start_demo() {
+  say "starting demo storefront, release $1, on $demo_url (log: $logs/demo-site.log)"
+  "$bin"/demo-site --listen "127.0.0.1:$demo_port" --collector "$collector_url" \
+    --release "$1" --slow-product-ms "$2" >>"$logs/demo-site.log" 2>&1 &
+  demo_pid=$!
+  pids+=($demo_pid)
+  wait_healthy "$demo_url" $demo_pid demo-site
+}
+journeys=${JOURNEYS:-20}
 since=$(date +%s)
-say "driving ${JOURNEYS:-20} shopper visits (half of them single-page, /spa/) in headless Chromium"
-node tests/e2e/shoppers.mjs --demo "$demo_url" --journeys "${JOURNEYS:-20}" --parallel 3
+start_demo 2026.12.01-1 0
+say "driving $((journeys / 2)) shopper visits (half of them single-page, /spa/) in headless Chromium"
+node tests/e2e/shoppers.mjs --demo "$demo_url" --journeys "$((journeys / 2))" --parallel 3
+kill "$demo_pid" && wait "$demo_pid" 2>/dev/null || true
+start_demo 2026.12.02-1 600
+say "driving $((journeys - journeys / 2)) more on the new release"
+node tests/e2e/shoppers.mjs --demo "$demo_url" --journeys "$((journeys - journeys / 2))" --parallel 3
 sleep 2 # the collector flushes its batch at least every second
+
+say "releases and the canary verdict (collector report releases --from $since)"
+"$bin"/collector report releases --from "$since"
 
 say "percentiles per page group since the shoppers started (collector report --from $since)"
 "$bin"/collector report --from "$since"

@@ -1,6 +1,6 @@
 // The dashboard: reads the filters from the URL, asks the report API and the signals, and
 // draws cards, charts and tables; refreshes itself every few seconds.
-import { lineChart } from "./charts.js";
+import { cdfChart, lineChart } from "./charts.js";
 
 const REFRESH_MS = 10_000;
 const $ = (id) => document.getElementById(id);
@@ -229,6 +229,80 @@ const P75 = [
   ["cls_p75", "CLS p75", "cls"],
 ];
 
+// ---- releases: two releases side by side, and the canary verdict -------------------------
+
+const releasePick = { baseline: "", canary: "" };
+
+/** A release's histogram of `metric` as CDF points [[value, share], ...], weighted. */
+function cdf(rows, release, metric) {
+  const weights = new Map();
+  for (const r of rows.filter((r) => r.release === release)) {
+    const bins = JSON.parse(r[`${metric}_bins`]);
+    const counts = JSON.parse(r[`${metric}_counts`]);
+    bins.forEach((b, i) => weights.set(b, (weights.get(b) || 0) + counts[i] / r.sample_rate));
+  }
+  const keys = [...weights.keys()].sort((a, b) => a - b);
+  const total = keys.reduce((t, k) => t + weights.get(k), 0);
+  let cum = 0;
+  return keys.map((k) => [k, (cum += weights.get(k)) / total]);
+}
+
+async function refreshReleases(f) {
+  const releases = await report("releases", scope(f));
+  const names = releases.rows.map((r) => r.release);
+  const latest = releases.verdict;
+  for (const side of ["baseline", "canary"]) {
+    if (!names.includes(releasePick[side])) releasePick[side] = latest ? latest[side] : names[0] || "";
+    setOptions($(side), names, releasePick[side]);
+  }
+  renderTable($("table-releases"), releases.rows, [
+    ["release", "Release"],
+    ["page_views", "Page views", "n"],
+    ["ttfb_p75", "TTFB p75", "ms"],
+    ["fcp_p75", "FCP p75", "ms"],
+    ["lcp_p75", "LCP p75", "ms"],
+    ["lcp_p95", "LCP p95", "ms"],
+    ["inp_p75", "INP p75", "ms"],
+    ["cls_p75", "CLS p75", "cls"],
+    ["cwv_good_pct", "Good CWV %", "n"],
+  ]);
+  const { baseline, canary } = releasePick;
+  if (!baseline || !canary || baseline === canary) {
+    $("verdict").className = "status nodata";
+    $("verdict").textContent = names.length < 2 ? "one release: nothing to compare" : "pick two releases";
+    for (const m of ["lcp", "inp"]) cdfChart($(`cdf-${m}`), { series: [] });
+    renderTable($("table-compare"), [], []);
+    return;
+  }
+  const pair = scope(f);
+  pair.set("baseline", baseline);
+  pair.set("canary", canary);
+  const [cmp, hist] = await Promise.all([report("compare", pair), report("release_histograms", pair)]);
+  const v = cmp.verdict;
+  $("verdict").className = `status ${v.pass ? "live" : "error"}`;
+  $("verdict").textContent = `${v.pass ? "pass" : "fail"} · score ${Math.round(v.score)} · ${v.reason}`;
+  $("verdict").dataset.pass = String(v.pass);
+  for (const m of ["lcp", "inp"]) {
+    cdfChart($(`cdf-${m}`), {
+      series: [
+        { name: `${baseline} (baseline)`, color: "#1a73e8", points: cdf(hist.rows, baseline, m) },
+        { name: `${canary} (canary)`, color: "#e8710a", points: cdf(hist.rows, canary, m) },
+      ],
+      format: (x) => Math.round(x).toLocaleString("en-US"),
+    });
+  }
+  renderTable($("table-compare"), cmp.rows, [
+    ["metric", "Metric"],
+    ["baseline_n", "Baseline n", "n"],
+    ["canary_n", "Canary n", "n"],
+    ["baseline_p75", "Baseline p75", "n"],
+    ["canary_p75", "Canary p75", "n"],
+    ["change_pct", "Change %", "n"],
+    ["p_value", "p"],
+    ["class", "Class"],
+  ]);
+}
+
 function setStatus(kind, text) {
   const el = $("status");
   el.className = `status ${kind}`;
@@ -321,6 +395,8 @@ async function refresh() {
       ["page_views", "Views", "n"],
       ...P75,
     ]);
+    if (f.site) await refreshReleases(f);
+    if (mine !== generation) return;
     if (!row) {
       setStatus("nodata", "no data in this range");
     } else if (f.range !== "custom" && signal && signal.stale) {
@@ -341,6 +417,11 @@ async function refresh() {
 }
 
 function onFilterChange(event) {
+  if (event.target.id === "baseline" || event.target.id === "canary") {
+    releasePick[event.target.id] = event.target.value;
+    refresh();
+    return;
+  }
   const f = { ...filters, site: $("site").value, group: $("group").value, bots: $("bots").checked };
   if (event.target.id === "site") f.group = "";
   const range = $("range").value;
@@ -361,6 +442,7 @@ function onFilterChange(event) {
 }
 
 $("filters").addEventListener("change", onFilterChange);
+for (const id of ["baseline", "canary"]) $(id).addEventListener("change", onFilterChange);
 $("filters").addEventListener("submit", (e) => e.preventDefault());
 // No polling while nobody looks; catch up at once when the tab is shown again.
 document.addEventListener("visibilitychange", () => {

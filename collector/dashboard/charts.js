@@ -104,3 +104,42 @@ export function lineChart(el, { series, band = null, x, now = null, format = (v)
   }
   el.append(legend);
 }
+
+/**
+ * Cumulative distributions in plain SVG: `series`: [{name, color, points: [[value, share], ...]}]
+ * with shares rising from 0 to 1; a dashed line marks p75. Marks data-points like lineChart.
+ */
+export function cdfChart(el, { series, format = (v) => `${v}` }) {
+  el.replaceChildren();
+  const all = series.flatMap((s) => s.points);
+  el.dataset.points = String(all.length);
+  const svg = node("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "linechart" });
+  el.append(svg);
+  if (!all.length) {
+    svg.append(node("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "nodata" }, "no data"));
+    return;
+  }
+  // Up to the larger p99, so that a long tail does not squeeze the curves into a corner.
+  const p99 = (s) => (s.points.find((p) => p[1] >= 0.99) || s.points[s.points.length - 1] || [0])[0];
+  const max = Math.max(...series.map(p99), 1e-9);
+  const xs = (v) => PAD.l + (Math.min(v, max) / max) * (W - PAD.l - PAD.r);
+  const ys = (p) => H - PAD.b - p * (H - PAD.t - PAD.b);
+  for (const t of ticks(max)) {
+    svg.append(node("text", { x: xs(t), y: H - 6, "text-anchor": "middle", class: "tick" }, format(t)));
+  }
+  for (const p of [0, 0.25, 0.5, 0.75, 1]) {
+    svg.append(node("line", { x1: PAD.l, x2: W - PAD.r, y1: ys(p), y2: ys(p), class: p === 0.75 ? "now" : "grid" }));
+    svg.append(node("text", { x: PAD.l - 6, y: ys(p) + 4, "text-anchor": "end", class: "tick" }, `${p * 100}%`));
+  }
+  for (const s of series) {
+    let d = "";
+    let prev = 0;
+    for (const [v, share] of s.points) {
+      // Steps: the share holds until the next bin.
+      d += `${d ? "L" : "M"}${xs(v).toFixed(1)},${ys(prev).toFixed(1)}L${xs(v).toFixed(1)},${ys(share).toFixed(1)}`;
+      prev = share;
+    }
+    svg.append(node("path", { d, fill: "none", stroke: s.color, "stroke-width": 2 }, undefined));
+    svg.lastChild.append(node("title", {}, s.name));
+  }
+}

@@ -67,6 +67,8 @@ pub struct Config {
     pub user_agent: UserAgentConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The canary verdict (`/v1/verdict`).
+    pub verdict: VerdictConfig,
     /// Sites allowed to send beacons. Empty: any well-formed site key from any origin
     /// (development only; `check-config` warns).
     pub sites: Vec<SiteConfig>,
@@ -236,6 +238,38 @@ impl Default for DashboardConfig {
     }
 }
 
+/// The canary verdict (`/v1/verdict`, `collector report compare`): a Mann-Whitney U test per
+/// metric between a baseline and a canary release, as Kayenta's judge does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerdictConfig {
+    /// Largest relative increase of a metric's Hodges-Lehmann shift (over the baseline's
+    /// median) that still passes, e.g. 0.10 for +10 %.
+    pub allowed_increase: f64,
+    /// Confidence a difference needs before it fails the verdict, in (0.5, 1).
+    pub confidence: f64,
+    /// Page views each side needs per metric; fewer: `nodata`, and no pass.
+    pub min_sample: u64,
+    /// Metrics whose decrease fails too (Kayenta's direction "either"); the others fail only
+    /// when the canary is worse (higher).
+    pub either_direction: Vec<String>,
+    /// Bearer token for `/v1/verdict` besides the dashboard's credentials (for rollout
+    /// controllers that should not see the dashboard); empty: none.
+    pub token: String,
+}
+
+impl Default for VerdictConfig {
+    fn default() -> Self {
+        VerdictConfig {
+            allowed_increase: 0.10,
+            confidence: 0.98,
+            min_sample: 100,
+            either_direction: Vec::new(),
+            token: String::new(),
+        }
+    }
+}
+
 /// Rate limit per client IP (token bucket), against floods from one address.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -348,6 +382,9 @@ pub struct SiteConfig {
     /// series (Prometheus label sets stay bounded; `/v1/signals` answers any group).
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Release recorded for page views that name none (`data-release`); empty: none.
+    #[serde(default)]
+    pub release: String,
     /// URL-path rules naming the page group of a beacon that names none (neither
     /// `data-page-group` nor `rum.push(['group', ...])`); the first matching rule wins.
     #[serde(default)]
@@ -448,6 +485,21 @@ impl Config {
                 "clickhouse.migration_lock_stale_secs must be at least 1".into(),
             ));
         }
+        let v = &self.verdict;
+        if !(v.allowed_increase >= 0.0 && v.confidence > 0.5 && v.confidence < 1.0) {
+            return Err(ConfigError::Invalid(
+                "verdict.allowed_increase must be >= 0 and verdict.confidence in (0.5, 1)".into(),
+            ));
+        }
+        if let Some(m) = v
+            .either_direction
+            .iter()
+            .find(|m| crate::verdict::Metric::from_name(m).is_none())
+        {
+            return Err(ConfigError::Invalid(format!(
+                "verdict.either_direction: unknown metric {m:?} (ttfb, fcp, lcp, inp, cls)"
+            )));
+        }
         if self.dashboard.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid(
                 "dashboard.max_concurrent_queries must be at least 1".into(),
@@ -467,6 +519,12 @@ impl Config {
                 return Err(ConfigError::Invalid(
                     "a [[sites]] entry has an empty key".into(),
                 ));
+            }
+            if !(s.release.is_empty() || rum_beacon::F::Release.accepts(&s.release)) {
+                return Err(ConfigError::Invalid(format!(
+                    "sites.{}.release: at most 64 bytes, no control characters",
+                    s.key
+                )));
             }
             if !(s.sample > 0.0 && s.sample <= 1.0) {
                 return Err(ConfigError::Invalid(format!(
@@ -664,6 +722,7 @@ mod tests {
             "geoip" => keys::<GeoIpConfig>(),
             "user_agent" => keys::<UserAgentConfig>(),
             "log" => keys::<LogConfig>(),
+            "verdict" => keys::<VerdictConfig>(),
             "sites" => keys::<SiteConfig>(),
             other => panic!("section {other}: add its struct to section_keys"),
         }

@@ -14,3 +14,4 @@ pub mod signals;
 pub mod sink;
 pub mod store;
 pub mod telemetry;
+pub mod verdict;

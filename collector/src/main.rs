@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use rum_collector::config::Config;
 use rum_collector::store::{migrate, report};
+use rum_collector::verdict;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -65,6 +66,12 @@ enum Cmd {
         /// Include crawlers and headless browsers.
         #[arg(long)]
         include_bots: bool,
+        /// `compare`: the release compared against (default: the second latest).
+        #[arg(long, default_value = "")]
+        baseline: String,
+        /// `compare`: the release judged (default: the latest, by first page view).
+        #[arg(long, default_value = "")]
+        canary: String,
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: report::Format,
@@ -197,6 +204,8 @@ async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
             from,
             to,
             include_bots,
+            baseline,
+            canary,
             format,
             print_sql,
         } => {
@@ -215,15 +224,68 @@ async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
                 from,
                 to,
                 include_bots,
+                releases: [baseline, canary]
+                    .into_iter()
+                    .filter(|r| !r.is_empty())
+                    .collect(),
             };
             if print_sql {
                 println!("{}", report::render_sql(db, &name, &params)?);
                 return Ok(());
             }
+            if verdict::reports::NAMES.contains(&name.as_str()) {
+                return release_report(&client, &cfg, &name, params, format).await;
+            }
             let table = report::run(&client, db, &name, &params).await?;
             print!("{}", table.render(format));
         }
         Cmd::Serve | Cmd::CheckConfig { .. } => unreachable!("handled in main"),
+    }
+    Ok(())
+}
+
+/// `report releases` (with the verdict of the latest release against the one before) and
+/// `report compare` (the given or the two latest releases side by side).
+async fn release_report(
+    client: &clickhouse::Client,
+    cfg: &Config,
+    name: &str,
+    mut params: report::Params,
+    format: report::Format,
+) -> anyhow::Result<()> {
+    let db = &cfg.clickhouse.database;
+    let floor = cfg
+        .sites
+        .iter()
+        .find(|s| s.key == params.site)
+        .map_or(cfg.server.min_sample_rate, |s| {
+            s.min_sample.unwrap_or(cfg.server.min_sample_rate) * s.sample
+        });
+    let settings = verdict::Settings::from_config(&cfg.verdict);
+    let named = std::mem::take(&mut params.releases);
+    if name == "compare" && named.len() == 1 {
+        anyhow::bail!("compare: give both --baseline and --canary, or neither (the two latest)");
+    }
+    let data = verdict::histograms::fetch(client, db, &params, floor).await?;
+    let pair = match named.as_slice() {
+        [b, c] => Some((b.clone(), c.clone())),
+        _ => verdict::reports::latest_pair(&data),
+    };
+    if name == "releases" {
+        print!("{}", verdict::reports::releases(&data).render(format));
+    }
+    let Some((baseline, canary)) = pair else {
+        if name == "compare" {
+            anyhow::bail!("compare: fewer than two releases in the window");
+        }
+        return Ok(());
+    };
+    let v = verdict::reports::verdict(&data, &baseline, &canary, &settings);
+    if name == "compare" {
+        print!("{}", verdict::reports::compare(&v).render(format));
+    }
+    if format == report::Format::Table {
+        println!("{}", verdict::reports::summary_line(&baseline, &canary, &v));
     }
     Ok(())
 }

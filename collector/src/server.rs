@@ -48,11 +48,15 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     })?;
     release_freed_memory();
     let signals = Signals::start(&client, &cfg.clickhouse.database, &cfg.signals);
-    let report_api = web::Data::new(http::reports::ReportApi::new(
-        client.clone(),
-        &cfg.clickhouse.database,
-        cfg.dashboard.max_concurrent_queries,
-    ));
+    let report_api = web::Data::new(
+        http::reports::ReportApi::new(
+            client.clone(),
+            &cfg.clickhouse.database,
+            cfg.dashboard.max_concurrent_queries,
+        )
+        .configured(&cfg),
+    );
+    let verdict_token = web::Data::new(http::verdict::VerdictToken(cfg.verdict.token.clone()));
     let credentials = web::Data::new(http::auth::Credentials::new(
         &cfg.dashboard.user,
         &cfg.dashboard.password,
@@ -75,6 +79,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
                 .app_data(state.clone())
                 .app_data(report_api.clone())
                 .app_data(credentials.clone())
+                .app_data(verdict_token.clone())
                 // Every request gets a span with an id, so its log lines can be told apart,
                 // and its status counted. The client IP is deliberately not a field.
                 .wrap_fn(move |req, srv| {

@@ -36,6 +36,13 @@ pub struct Args {
     /// picks a free port, so several demo sites can run side by side.
     #[arg(long, env = "DEMO_WIDGET_LISTEN", default_value = "127.0.0.1:0")]
     pub widget_listen: String,
+    /// Release put in the tag's `data-release`; empty: none.
+    #[arg(long, env = "DEMO_RELEASE", default_value = "")]
+    pub release: String,
+    /// Extra server time on product pages in ms: a release that made them slower (the demo's
+    /// failing canary verdict).
+    #[arg(long, env = "DEMO_SLOW_PRODUCT_MS", default_value_t = 0)]
+    pub slow_product_ms: u64,
 }
 
 /// The widget origin's base URL, e.g. `http://127.0.0.1:40123`, known once it is bound.

@@ -36,9 +36,14 @@ fn price(cents: u32) -> String {
 /// collector's path rules decide), `failing` points it at an endpoint that answers 500.
 pub fn tag(args: &Args, group: Option<&str>, failing: bool) -> String {
     format!(
-        r#"<script async src="{collector}/rum.js" data-site="{site}"{group}{endpoint}></script>"#,
+        r#"<script async src="{collector}/rum.js" data-site="{site}"{group}{release}{endpoint}></script>"#,
         collector = escape(args.collector.trim_end_matches('/')),
         site = escape(&args.site),
+        release = if args.release.is_empty() {
+            String::new()
+        } else {
+            format!(r#" data-release="{}""#, escape(&args.release))
+        },
         group = group.map_or(String::new(), |g| format!(
             r#" data-page-group="{}""#,
             escape(g)
@@ -155,7 +160,7 @@ pub async fn product(
     id: web::Path<String>,
     knobs: web::Query<Knobs>,
 ) -> HttpResponse {
-    slowness::wait(knobs.delay, typical(&args, 3.0)).await;
+    slowness::wait(knobs.delay, typical(&args, 3.0) + args.slow_product_ms).await;
     let p = catalog::product(&id);
     let mut body = format!("<h1>{}</h1>", escape(p.name));
     body += &hero(p.id, p.colour, &knobs, 400);

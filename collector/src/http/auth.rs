@@ -49,7 +49,7 @@ impl Credentials {
 }
 
 /// Compares without an early exit on the first differing byte.
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     let diff = a
         .iter()
         .zip(b)

@@ -152,6 +152,10 @@ impl<'a> Ctx<'a> {
             self.st.telemetry.sample_raised.fetch_add(1, Relaxed);
         }
         if let Some(rule) = rule {
+            // Borrowed from the configuration: no copy per beacon.
+            if b.str(F::Release).is_empty() && !rule.default_release.is_empty() {
+                b.set(F::Release, Value::Str(rule.default_release.as_str().into()));
+            }
             if rule
                 .limiter
                 .as_ref()

@@ -16,6 +16,7 @@ pub mod rate_limit;
 pub mod reports;
 pub mod signals;
 pub mod sites;
+pub mod verdict;
 
 use crate::config::Config;
 use crate::enrich::Enricher;
@@ -124,6 +125,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/dashboard/{file}", web::get().to(dashboard::file))
         .route("/v1/reports", web::get().to(reports::list))
         .route("/v1/reports/{name}", web::get().to(reports::get))
+        .route("/v1/verdict", web::get().to(verdict::get))
+        .route("/v1/verdict/gate", web::get().to(verdict::gate))
+        .route("/v1/verdict/gate", web::post().to(verdict::gate))
         .route(
             "/{file:rum[._a-z]*\\.(?:js|wasm)}",
             web::get().to(assets::get),

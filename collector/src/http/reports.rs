@@ -5,11 +5,13 @@
 use super::auth::Authorized;
 use crate::clock::unix_secs;
 use crate::store::report::{self, Params};
+use crate::verdict::{histograms, reports as vreports, Settings};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use rum_beacon::F;
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 use tokio::sync::Semaphore;
@@ -21,21 +23,69 @@ const MAX_TIME: u64 = 4_102_444_800;
 /// How long a request waits for a free query slot before 503.
 const QUEUE_WAIT: Duration = Duration::from_secs(10);
 
-/// What the report API needs: ClickHouse and a bound on queries at once.
+/// What the report API and the verdict need: ClickHouse, a bound on queries at once, the
+/// verdict's settings and the weight floors.
 pub struct ReportApi {
     client: clickhouse::Client,
     db: String,
     slots: Semaphore,
+    verdict: Settings,
+    /// Lowest sample rate per site (its weight bound), and for sites not configured.
+    floors: (HashMap<String, f64>, f64),
 }
 
 impl ReportApi {
-    /// Runs at most `max_concurrent` queries against `db` at once.
+    /// Runs at most `max_concurrent` queries against `db` at once; default verdict settings.
     pub fn new(client: clickhouse::Client, db: &str, max_concurrent: usize) -> ReportApi {
+        let defaults = crate::config::Config::default();
         ReportApi {
             client,
             db: db.into(),
             slots: Semaphore::new(max_concurrent),
+            verdict: Settings::from_config(&defaults.verdict),
+            floors: (HashMap::new(), defaults.server.min_sample_rate),
         }
+    }
+
+    /// The verdict's settings and weight floors of configuration `cfg`.
+    pub fn configured(mut self, cfg: &crate::config::Config) -> ReportApi {
+        self.verdict = Settings::from_config(&cfg.verdict);
+        let server = cfg.server.min_sample_rate;
+        // As at ingest: the site's floor, times its own server-side sampling.
+        let sites = cfg
+            .sites
+            .iter()
+            .map(|s| (s.key.clone(), s.min_sample.unwrap_or(server) * s.sample));
+        self.floors = (sites.collect(), server);
+        self
+    }
+
+    /// Waits for a free query slot (503 after a while).
+    pub async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        tokio::time::timeout(QUEUE_WAIT, self.slots.acquire())
+            .await
+            .map_err(|_| ApiError::Busy)?
+            .map_err(|_| ApiError::Busy)
+    }
+
+    /// The ClickHouse client.
+    pub fn client(&self) -> &clickhouse::Client {
+        &self.client
+    }
+
+    /// The database.
+    pub fn db(&self) -> &str {
+        &self.db
+    }
+
+    /// The verdict's settings.
+    pub fn verdict_settings(&self) -> &Settings {
+        &self.verdict
+    }
+
+    /// The lowest sample rate a page view of `site` may weigh by.
+    pub fn weight_floor(&self, site: &str) -> f64 {
+        self.floors.0.get(site).copied().unwrap_or(self.floors.1)
     }
 }
 
@@ -80,6 +130,10 @@ struct Query {
     /// Window length ending at `to`, e.g. `1h` (default), when `from` is absent.
     since: Option<String>,
     include_bots: Option<bool>,
+    /// `compare`: the release compared against (default: the second latest).
+    baseline: Option<String>,
+    /// `compare`: the release judged (default: the latest).
+    canary: Option<String>,
 }
 
 fn bad(msg: impl Into<String>) -> ApiError {
@@ -99,6 +153,15 @@ fn params(query: &str, now: u64) -> Result<Params, ApiError> {
     let group = q.group.unwrap_or_default();
     if !(group.is_empty() || F::Group.accepts(&group)) {
         return Err(bad("group: up to 64 characters, no control characters"));
+    }
+    let releases: Vec<String> = [q.baseline, q.canary].into_iter().flatten().collect();
+    if releases.iter().any(|r| !F::Release.accepts(r)) {
+        return Err(bad("baseline, canary: a release of at most 64 bytes"));
+    }
+    if releases.len() == 1 {
+        return Err(bad(
+            "give both baseline and canary, or neither (the two latest)",
+        ));
     }
     let to = q.to.unwrap_or(now + 1);
     let from = match (q.from, q.since) {
@@ -125,6 +188,7 @@ fn params(query: &str, now: u64) -> Result<Params, ApiError> {
         from,
         to,
         include_bots: q.include_bots.unwrap_or(false),
+        releases,
     })
 }
 
@@ -149,15 +213,31 @@ pub async fn get(
         tracing::info!(reason = "unknown_report", error = %e, "report request refused");
         bad(e.to_string())
     })?;
-    let _slot = tokio::time::timeout(QUEUE_WAIT, api.slots.acquire())
-        .await
-        .map_err(|_| ApiError::Busy)?
-        .map_err(|_| ApiError::Busy)?;
+    let _slot = api.slot().await?;
     let started = Instant::now();
-    let table = report::fetch(&api.client, &name, &sql).await.map_err(|e| {
+    let mut table = report::fetch(&api.client, &name, &sql).await.map_err(|e| {
         tracing::warn!(report = %name, error = %e, "report query failed");
         ApiError::Upstream(e.to_string())
     })?;
+    let mut verdict = serde_json::Value::Null;
+    if vreports::NAMES.contains(&name.as_str()) {
+        let data = histograms::from_table(&table, api.weight_floor(&p.site))
+            .map_err(|e| ApiError::Upstream(e.to_string()))?;
+        let pair = match p.releases.as_slice() {
+            [b, c] => Some((b.clone(), c.clone())),
+            _ => vreports::latest_pair(&data),
+        };
+        let v = pair.map(|(b, c)| (vreports::verdict(&data, &b, &c, &api.verdict), b, c));
+        table = match (name.as_str(), &v) {
+            ("compare", Some((v, ..))) => vreports::compare(v),
+            ("compare", None) => return Err(bad("compare: fewer than two releases in the window")),
+            _ => vreports::releases(&data),
+        };
+        if let Some((v, b, c)) = v {
+            verdict = json!({ "baseline": b, "canary": c, "pass": v.pass, "score": v.score,
+                "reason": v.reason, "metrics": v.metrics });
+        }
+    }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({
@@ -170,6 +250,7 @@ pub async fn get(
             "elapsed_ms": started.elapsed().as_millis() as u64,
             "columns": table.columns,
             "rows": table.json_rows(),
+            "verdict": verdict,
         })))
 }
 

@@ -22,6 +22,8 @@ pub struct SiteRule {
     pub signal_groups: Vec<String>,
     /// URL-path rules for beacons that name no group.
     pub page_groups: PathRules,
+    /// Release stored for page views that send none; empty: none.
+    pub default_release: String,
 }
 
 impl SiteRule {
@@ -40,6 +42,7 @@ impl SiteRule {
             limiter: Limiter::new(s.max_beacons_per_second, 2.0 * s.max_beacons_per_second),
             signal_groups: s.groups.clone(),
             page_groups: PathRules::new(&s.page_groups),
+            default_release: s.release.clone(),
         }
     }
 }
@@ -79,6 +82,7 @@ mod tests {
             max_beacons_per_second: 0.0,
             groups: vec!["cart".into()],
             page_groups: Vec::new(),
+            release: String::new(),
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Params {
     pub to: u64,
     /// Keep crawler and headless traffic.
     pub include_bots: bool,
+    /// Only these releases (the release reports); empty for all.
+    pub releases: Vec<String>,
 }
 
 /// A result set, every value as ClickHouse printed it.
@@ -53,17 +55,27 @@ pub enum Format {
     Json,
 }
 
-/// Names of the reports the binary carries.
+/// Names of the reports the binary carries (with those computed from `release_histograms`).
 pub fn names() -> Vec<&'static str> {
-    REPORTS.iter().map(|(n, _)| *n).collect()
+    let computed = crate::verdict::reports::NAMES.iter().copied();
+    REPORTS.iter().map(|(n, _)| *n).chain(computed).collect()
+}
+
+/// The SQL template behind report `name`: the release reports are computed from
+/// `release_histograms`.
+fn template(name: &str) -> Option<&'static str> {
+    let name = if crate::verdict::reports::NAMES.contains(&name) {
+        "release_histograms"
+    } else {
+        name
+    };
+    REPORTS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
 /// The SQL of report `name` with the parameters filled in.
 pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportError> {
-    let (_, text) = REPORTS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .ok_or_else(|| ReportError::Unknown(name.into(), names().join(", ")))?;
+    let text =
+        template(name).ok_or_else(|| ReportError::Unknown(name.into(), names().join(", ")))?;
     let (site, group) = (sql::quote(&p.site), sql::quote(&p.group));
     let (from, to) = (
         format!("toDateTime({})", p.from),
@@ -93,6 +105,13 @@ pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportErro
             format!("minute >= {from} AND minute < {to} AND {scope}"),
         ),
     ];
+    let release_filter = if p.releases.is_empty() {
+        "1".to_string()
+    } else {
+        let list: Vec<String> = p.releases.iter().map(|r| sql::quote(r)).collect();
+        format!("release IN ({})", list.join(", "))
+    };
+    vars.push(("release_filter", release_filter));
     vars.extend(crate::signals::sql_vars());
     vars.extend(THRESHOLD_VARS.iter().map(|(k, v)| (k.as_str(), v.clone())));
     sql::fill(text, &vars).map_err(|e| ReportError::Template(name.into(), e))
@@ -380,7 +399,7 @@ mod tests {
             )
             .unwrap();
             // Reports scoped by site quote it; `signals` covers every site on purpose.
-            let (_, text) = REPORTS.iter().find(|(n, _)| *n == name).unwrap();
+            let text = template(name).unwrap();
             if text.contains("{site}") || text.contains("_filter}") {
                 assert!(sql.contains("'o\\'hare'"), "{name}");
             }

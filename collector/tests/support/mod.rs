@@ -336,3 +336,66 @@ impl Gate {
         }
     }
 }
+
+/// Whether `v` follows the JSON schema `schema` (the subset our docs/*.schema.json use:
+/// type, const, enum, required, properties, additionalProperties, items, $ref into `root`).
+pub fn conforms(
+    v: &serde_json::Value,
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+) -> Result<(), String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let target = r
+            .trim_start_matches("#/")
+            .split('/')
+            .fold(root, |node, key| &node[key]);
+        return conforms(v, target, root);
+    }
+    let kind = |t: &str| match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "number" => v.is_number(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        _ => false,
+    };
+    match &schema["type"] {
+        serde_json::Value::String(t) if !kind(t) => return Err(format!("{v} is not {t}")),
+        serde_json::Value::Array(ts) if !ts.iter().any(|t| kind(t.as_str().unwrap_or(""))) => {
+            return Err(format!("{v} is none of {ts:?}"))
+        }
+        _ => {}
+    }
+    if !schema["const"].is_null() && schema["const"] != *v {
+        return Err(format!("{v} is not {}", schema["const"]));
+    }
+    if let Some(options) = schema["enum"].as_array() {
+        if !options.contains(v) {
+            return Err(format!("{v} not in {options:?}"));
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        for r in schema["required"].as_array().into_iter().flatten() {
+            if !obj.contains_key(r.as_str().unwrap_or_default()) {
+                return Err(format!("missing {r}"));
+            }
+        }
+        for (k, field) in obj {
+            match schema["properties"].get(k) {
+                Some(s) => conforms(field, s, root).map_err(|e| format!("{k}: {e}"))?,
+                None if schema["additionalProperties"] == false => {
+                    return Err(format!("undocumented field {k}"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(list)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in list.iter().enumerate() {
+            conforms(x, items, root).map_err(|e| format!("[{i}]: {e}"))?;
+        }
+    }
+    Ok(())
+}
