@@ -84,8 +84,12 @@ async fn migrations_and_every_report_run_and_count_each_page_view_once() {
     wait_for(&format!("SELECT count() FROM {db}.page_views"), "213").await;
 
     let names = cli(&db, &["report", "--list"]);
-    let names: Vec<&str> = names.split_whitespace().collect();
+    let mut names: Vec<&str> = names.split_whitespace().collect();
     assert!(names.len() >= 9, "the cookbook: {names:?}");
+    // `compare` needs two releases in the window and refuses otherwise; tests/verdict.rs
+    // runs it on releases of its own.
+    assert!(names.contains(&"compare"));
+    names.retain(|n| *n != "compare");
     for name in &names {
         report(&db, name, &[]); // each runs and prints JSON on this server
     }
