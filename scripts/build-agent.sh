@@ -16,12 +16,18 @@ wasm-bindgen --target no-modules --no-typescript --out-dir "$work" \
 # binaryen from npm (agent/package.json): Debian's 108 points wasm-bindgen's externref table
 # export at the function table, which browsers reject. Import and export names are minified
 # (the mapping goes to the glue below): wasm-bindgen's hashed names were 5 KB of the wasm.
-# agent/build/glue.mjs renames them in the glue and contains errors in the agent's callbacks.
-agent/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+# agent/build/glue.mjs writes the glue with those names.
+features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+# The target_features section only informs tools; browsers ignore it (150 B).
+agent/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
+  "${features[@]}" \
   --minify-imports-and-exports-and-modules \
   "$work/rum_agent_bg.wasm" -o "$work/rum_agent_bg.opt.wasm" >"$work/names.json"
+# Optimising again until nothing changes: the renaming pass above prints its mapping on every
+# round it runs, so rounds go in a pass of their own.
+agent/node_modules/.bin/wasm-opt -Oz --converge "${features[@]}" \
+  "$work/rum_agent_bg.opt.wasm" -o "$work/rum_agent_bg.opt.wasm"
 node agent/build/glue.mjs "$work/rum_agent.js" "$work/names.json" \
   "$work/rum_agent_bg.opt.wasm" >"$work/glue.js"
 
