@@ -3,8 +3,8 @@
 // letters, and the glue calls them by those names, so the names (wasm-bindgen's own carry random
 // hex that gzip cannot compress) are not shipped twice, in the wasm and in the JS.
 //
-// Only what the agent uses is kept: one wrapper per exported function (numbers in, a number or
-// boolean out), wasm-bindgen's import object and its start call. wasm-bindgen's loader (init
+// Only what the agent uses is kept: the exported functions (numbers in, a number or boolean
+// out), wasm-bindgen's import object and its start call. wasm-bindgen's loader (init
 // options, `initSync`, deprecation warnings, Request/URL/Response dispatch: about 600 B gzipped)
 // is replaced by `wasm_bindgen(url)`, which fetches and instantiates the wasm and resolves when
 // the exports can be called. Anything in wasm-bindgen's glue this does not recognise (a string
@@ -37,10 +37,10 @@ const wrappers = [...glue.matchAll(wrapper)];
 const exported = glue.match(/\n {4}exports\.\w+ = /g) || [];
 if (wrappers.length === 0 || wrappers.length !== exported.length)
   throw new Error(`glue exports ${exported.length} functions, ${wrappers.length} of them only numbers`);
-const functions = wrappers.map(([, name, args, ret, wasmName, convert]) => {
-  const call = `wasm[${minified(wasmName)}](${args})`;
-  return `  wasm_bindgen.${name} = function (${args}) { ${ret ? `return ${call}${convert || ""}` : call}; };`;
-});
+// The exports themselves, no wrapper: a boolean comes back as 1 or 0 and a u32 as an i32,
+// which the browser layer only tests for truth or masks bits of (sequence numbers and flags
+// stay far below 2^31); numbers and booleans go in as wasm-bindgen would pass them.
+const functions = wrappers.map(([, name, , , wasmName]) => `        wasm_bindgen.${name} = wasm[${minified(wasmName)}];`);
 
 // The import object: `{ __proto__: null, "MODULE": { __proto__: null, NAME: function ... } }`.
 const importsBody = glue.match(/\n {4}function __wbg_get_imports\(\) \{\n {8}const import0 = (\{\n[\s\S]*?\n {8}\});\n/);
@@ -73,10 +73,10 @@ process.stdout.write(`var wasm_bindgen = (function () {
       })
       .then(function (r) {
         wasm = r.instance.exports;
+${functions.join("\n")}
         ${start ? `wasm[${minified(start[1])}]();` : ""}
       });
   }
-${functions.join("\n")}
   return wasm_bindgen;
 })();
 `);
