@@ -1,6 +1,6 @@
-/* RUM agent loader. The build wraps the browser layer (lib/, metrics/), wasm-bindgen's glue
- * (`agent/build/glue.mjs`: defines `wasm_bindgen(url)`) and this file in one closure, so nothing leaks into the
- * merchant's page.
+/* RUM agent loader. The build wraps the browser layer (lib/, metrics/), the glue written by
+ * `agent/build/glue.mjs` (defines `wasm_bindgen(url)` and, once it resolves, the exports on it)
+ * and this file in one closure, so nothing leaks into the merchant's page.
  *
  *   <script async src="https://rum.example.com/rum.js" data-site="KEY"
  *           data-page-group="product" data-release="2026.12.01-3" data-sample="0.5"
