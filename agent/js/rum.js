@@ -1,6 +1,6 @@
-/* RUM agent loader. The build wraps the browser layer (lib/, metrics/), wasm-bindgen's glue
- * (which defines `wasm_bindgen`) and this file in one closure, so nothing leaks into the
- * merchant's page.
+/* RUM agent loader. The build wraps the browser layer (lib/, metrics/), the glue written by
+ * `agent/build/glue.mjs` (defines `wasm_bindgen(url)` and, once it resolves, the exports on it)
+ * and this file in one closure, so nothing leaks into the merchant's page.
  *
  *   <script async src="https://rum.example.com/rum.js" data-site="KEY"
  *           data-page-group="product" data-release="2026.12.01-3" data-sample="0.5"
@@ -121,7 +121,7 @@ if (script && self.WebAssembly && self.PerformanceObserver && self.fetch) {
   var data = script.dataset, src = new URL(script.src, location.href), sample = data.sample ? +data.sample : 1;
   // Sampling is decided before the wasm is fetched: unsampled shoppers pay for nothing more.
   if (data.site && sample > 0 && Math.random() < sample)
-    w({ module_or_path: new URL("rum_agent_bg.wasm", src) })
+    w(new URL("rum_agent_bg.wasm", src))
       .then(function () {
         start(data, src, sample);
       })
