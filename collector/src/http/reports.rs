@@ -163,12 +163,31 @@ fn params(query: &str, now: u64) -> Result<Params, ApiError> {
             "give both baseline and canary, or neither (the two latest)",
         ));
     }
-    let to = q.to.unwrap_or(now + 1);
-    let from = match (q.from, q.since) {
+    let (from, to) = window(q.from, q.to, q.since.as_deref(), now)?;
+    Ok(Params {
+        site,
+        group,
+        from,
+        to,
+        include_bots: q.include_bots.unwrap_or(false),
+        releases,
+    })
+}
+
+/// The time window of a query string, in Unix seconds: `from` or `since` (default `1h`)
+/// before `to` (default now), before 2100 and at most 400 days long.
+pub(super) fn window(
+    from: Option<u64>,
+    to: Option<u64>,
+    since: Option<&str>,
+    now: u64,
+) -> Result<(u64, u64), ApiError> {
+    let to = to.unwrap_or(now + 1);
+    let from = match (from, since) {
         (Some(_), Some(_)) => return Err(bad("give from or since, not both")),
         (Some(from), None) => from,
         (None, since) => {
-            let len = report::parse_duration(since.as_deref().unwrap_or("1h"))
+            let len = report::parse_duration(since.unwrap_or("1h"))
                 .map_err(|e| bad(format!("since: {e}")))?;
             to.saturating_sub(len.as_secs())
         }
@@ -182,14 +201,7 @@ fn params(query: &str, now: u64) -> Result<Params, ApiError> {
     if to - from > MAX_RANGE_SECS {
         return Err(bad("the window may cover at most 400 days"));
     }
-    Ok(Params {
-        site,
-        group,
-        from,
-        to,
-        include_bots: q.include_bots.unwrap_or(false),
-        releases,
-    })
+    Ok((from, to))
 }
 
 /// `GET /v1/reports`: the names of the reports.

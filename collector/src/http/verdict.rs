@@ -5,9 +5,9 @@
 //! dashboard's credentials or with `verdict.token` as a bearer token.
 
 use super::auth::{same, AuthError, Authorized};
-use super::reports::{ApiError, ReportApi};
+use super::reports::{self, ApiError, ReportApi};
 use crate::clock::unix_secs;
-use crate::store::report::{self, Params};
+use crate::store::report::Params;
 use crate::verdict::{self, judge, Metric, Side};
 use actix_web::http::{header, StatusCode};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
@@ -138,19 +138,7 @@ fn request(query: &str, now: u64) -> Result<Request, ApiError> {
         None => DEFAULT_METRICS.to_vec(),
         Some(s) => parse_metrics(s).map_err(bad)?,
     };
-    let to = q.to.unwrap_or(now + 1);
-    let from = match (q.from, q.since) {
-        (Some(_), Some(_)) => return Err(bad("give from or since, not both")),
-        (Some(from), None) => from,
-        (None, since) => {
-            let len = report::parse_duration(since.as_deref().unwrap_or("1h"))
-                .map_err(|e| bad(format!("since: {e}")))?;
-            to.saturating_sub(len.as_secs())
-        }
-    };
-    if from >= to {
-        return Err(bad("from must be before to"));
-    }
+    let (from, to) = reports::window(q.from, q.to, q.since.as_deref(), now)?;
     Ok(Request {
         params: Params {
             site: q.site,
