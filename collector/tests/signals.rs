@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use support::{query, sample, wait_for, Collector, WAIT};
+use support::{conforms, query, sample, wait_for, Collector, WAIT};
 
 async fn get(url: String) -> Value {
     reqwest::get(url).await.unwrap().json().await.unwrap()
@@ -487,63 +487,4 @@ async fn without_clickhouse_signals_are_stale_with_nulls() {
                 || l.starts_with("rum_signal_lcp_p75_ms{")),
         "no figure exported while stale:\n{metrics}"
     );
-}
-
-/// Checks `v` against the subset of JSON Schema the signals schema uses: type, const, enum,
-/// required, properties, additionalProperties: false, items and local $ref.
-fn conforms(v: &Value, schema: &Value, root: &Value) -> Result<(), String> {
-    if let Some(r) = schema["$ref"].as_str() {
-        let target = r
-            .trim_start_matches("#/")
-            .split('/')
-            .fold(root, |node, key| &node[key]);
-        return conforms(v, target, root);
-    }
-    let kind = |t: &str| match t {
-        "object" => v.is_object(),
-        "array" => v.is_array(),
-        "string" => v.is_string(),
-        "number" => v.is_number(),
-        "integer" => v.is_i64() || v.is_u64(),
-        "boolean" => v.is_boolean(),
-        "null" => v.is_null(),
-        _ => false,
-    };
-    match &schema["type"] {
-        Value::String(t) if !kind(t) => return Err(format!("{v} is not {t}")),
-        Value::Array(ts) if !ts.iter().any(|t| kind(t.as_str().unwrap_or(""))) => {
-            return Err(format!("{v} is none of {ts:?}"))
-        }
-        _ => {}
-    }
-    if !schema["const"].is_null() && schema["const"] != *v {
-        return Err(format!("{v} is not {}", schema["const"]));
-    }
-    if let Some(options) = schema["enum"].as_array() {
-        if !options.contains(v) {
-            return Err(format!("{v} not in {options:?}"));
-        }
-    }
-    if let Some(obj) = v.as_object() {
-        for r in schema["required"].as_array().into_iter().flatten() {
-            if !obj.contains_key(r.as_str().unwrap_or_default()) {
-                return Err(format!("missing {r}"));
-            }
-        }
-        for (k, field) in obj {
-            match schema["properties"].get(k) {
-                Some(s) => conforms(field, s, root).map_err(|e| format!("{k}: {e}"))?,
-                None if schema["additionalProperties"] == false => {
-                    return Err(format!("undocumented field {k}"))
-                }
-                None => {}
-            }
-        }
-    }
-    if let (Some(items), Some(list)) = (schema.get("items"), v.as_array()) {
-        for (i, x) in list.iter().enumerate() {
-            conforms(x, items, root).map_err(|e| format!("[{i}]: {e}"))?;
-        }
-    }
-    Ok(())
 }
