@@ -11,7 +11,7 @@
 //! one client cannot weigh more than its own page view.
 
 use super::WINDOWS;
-use rum_beacon::F;
+pub use crate::verdict::Metric;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -64,60 +64,11 @@ pub const MIN_PAGE_VIEWS: u64 = 100;
 /// wide (exact 1 ms steps below 100 ms).
 pub const BINS_PER_E: f64 = 100.0;
 
-/// A metric under test (higher is worse for each).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Metric {
-    /// Time to first byte, ms.
-    Ttfb,
-    /// First Contentful Paint, ms.
-    Fcp,
-    /// Largest Contentful Paint, ms.
-    Lcp,
-    /// Interaction to Next Paint, ms.
-    Inp,
-    /// Cumulative Layout Shift, unitless.
-    Cls,
-}
-
-impl Metric {
-    /// Every metric, in the order of the query's value list, the JSON and the gauges.
-    pub const ALL: [Metric; 5] = [
-        Metric::Ttfb,
-        Metric::Fcp,
-        Metric::Lcp,
-        Metric::Inp,
-        Metric::Cls,
-    ];
-
-    /// The beacon field (its column, thresholds).
-    pub fn field(self) -> F {
-        match self {
-            Metric::Ttfb => F::Ttfb,
-            Metric::Fcp => F::Fcp,
-            Metric::Lcp => F::Lcp,
-            Metric::Inp => F::Inp,
-            Metric::Cls => F::Cls,
-        }
-    }
-
-    /// Lower-case name: the beacon's wire name.
-    pub fn name(self) -> &'static str {
-        self.field().spec().wire
-    }
-
-    /// Factor the column is multiplied by before binning: CLS in thousandths, so that its
-    /// bins are as fine as those of milliseconds.
-    fn scale(self) -> f64 {
-        match self {
-            Metric::Cls => 1000.0,
-            _ => 1.0,
-        }
-    }
-
-    /// The value a bin stands for (its centre), in the metric's unit.
-    pub fn value_of(self, bin: u16) -> f64 {
-        (f64::from(bin) / BINS_PER_E).exp_m1() / self.scale()
-    }
+/// The value a bin of metric `m` stands for (its centre), in the metric's unit. Values are
+/// binned in units of [`Metric::bins_per_unit`] (CLS in thousandths, so that its bins are as
+/// fine as those of milliseconds).
+pub fn value_of(m: Metric, bin: u16) -> f64 {
+    (f64::from(bin) / BINS_PER_E).exp_m1() / m.bins_per_unit()
 }
 
 /// The placeholders of `sql/reports/regressions.sql`, generated from the declarations above.
@@ -126,7 +77,7 @@ pub fn sql_vars() -> [(&'static str, String); 4] {
         .iter()
         .map(|m| {
             let column = m.field().spec().column;
-            let scale = m.scale();
+            let scale = m.bins_per_unit();
             if scale == 1.0 {
                 column.to_string()
             } else {
@@ -293,7 +244,7 @@ fn check<'h>(
     baseline: impl Fn(usize) -> &'h Histogram,
 ) -> MetricRegression {
     let n = total(cur);
-    let p75 = p75(cur).map(|b| m.value_of(b));
+    let p75 = p75(cur).map(|b| value_of(m, b));
     let against = std::array::from_fn(|i| {
         let base = baseline(i);
         let bn = total(base);
@@ -328,7 +279,7 @@ fn total(h: &Histogram) -> u64 {
 }
 
 fn p75_of(m: Metric, h: &Histogram) -> Option<f64> {
-    p75(h).map(|b| m.value_of(b))
+    p75(h).map(|b| value_of(m, b))
 }
 
 /// The bin of the 75th percentile (nearest rank: the first bin whose cumulative count
@@ -490,12 +441,12 @@ mod tests {
     #[test]
     fn bins_are_one_percent_wide_and_cls_is_in_thousandths() {
         let bin = |x: f64| ((1.0 + x).ln() * BINS_PER_E).round() as u16;
-        let lcp = Metric::Lcp.value_of(bin(2500.0));
+        let lcp = value_of(Metric::Lcp, bin(2500.0));
         assert!((lcp / 2500.0 - 1.0).abs() < 0.005, "{lcp}");
-        let cls = Metric::Cls.value_of(bin(0.1 * 1000.0));
+        let cls = value_of(Metric::Cls, bin(0.1 * 1000.0));
         assert!((cls / 0.1 - 1.0).abs() < 0.005, "{cls}");
         assert_eq!(
-            Metric::Ttfb.value_of(bin(50.0)).round(),
+            value_of(Metric::Ttfb, bin(50.0)).round(),
             50.0,
             "exact ms below 100"
         );
@@ -523,7 +474,7 @@ mod tests {
     fn rows(span: u8, metric: Metric, values: impl Iterator<Item = f64>) -> Vec<Row> {
         let mut h: BTreeMap<u16, u64> = BTreeMap::new();
         for v in values {
-            *h.entry(((1.0 + v * metric.scale()).ln() * BINS_PER_E).round() as u16)
+            *h.entry(((1.0 + v * metric.bins_per_unit()).ln() * BINS_PER_E).round() as u16)
                 .or_default() += 1;
         }
         h.into_iter()

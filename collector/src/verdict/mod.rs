@@ -5,6 +5,8 @@
 //! confidence interval ([`stats`]); then classifies the metric `high`, `low`, `pass` or
 //! `nodata` and the whole as pass or fail ([`judge`]), as Kayenta's judge does.
 
+use rum_beacon::F;
+
 pub mod histograms;
 pub mod judge;
 pub mod reports;
@@ -38,15 +40,20 @@ impl Metric {
         Metric::Cls,
     ];
 
-    /// The name in the API, the config and the rollup's columns.
-    pub fn name(self) -> &'static str {
+    /// The beacon field it is (its column, thresholds).
+    pub fn field(self) -> F {
         match self {
-            Metric::Ttfb => "ttfb",
-            Metric::Fcp => "fcp",
-            Metric::Lcp => "lcp",
-            Metric::Inp => "inp",
-            Metric::Cls => "cls",
+            Metric::Ttfb => F::Ttfb,
+            Metric::Fcp => F::Fcp,
+            Metric::Lcp => F::Lcp,
+            Metric::Inp => F::Inp,
+            Metric::Cls => F::Cls,
         }
+    }
+
+    /// The name in the API, the config and the rollup's columns: the beacon's wire name.
+    pub fn name(self) -> &'static str {
+        self.field().spec().wire
     }
 
     /// The metric named `s`.
