@@ -131,10 +131,13 @@ async fn stalled_uploads_hold_bounded_memory_and_are_timed_out() {
         during < before + bound,
         "RSS {during} KiB with the uploads held, {before} KiB before (bound +{bound} KiB)"
     );
-    // Refused uploads are closed at once, so the one address never holds more than about
-    // 32 connections and the connection cap (256) is not what stops it.
+    // The one address gets at most 32 uploads in; every other one of its 3000 is refused,
+    // by the upload cap while refused connections close as fast as they open, and by the
+    // connection cap (256) when they pile up faster than the collector closes them (a busy
+    // CI machine: 2758 and 210). Without the upload cap the connection cap alone would let
+    // 256 in, and the sum would fall short.
     assert!(
-        uploads >= 2900,
+        uploads > 0 && uploads + connections >= 3000 - 32,
         "uploads past 32 from one IP refused: {uploads} (and {connections} connections)"
     );
     assert!(
