@@ -25,6 +25,40 @@ const SPARE_TMP: &str = "spare.tmp";
 const PROBE_EVERY: Duration = Duration::from_secs(1);
 /// Room a probe makes sure of past the last record: a typical group of records.
 const PROBE_BYTES: usize = 16 * 1024;
+/// How the log's threads are scheduled. With fsync on, the writer sleeps through most of a
+/// commit and wakes when the disk answers, twice per fdatasync (the data, then the flush).
+/// As an ordinary thread each of those wake-ups preempted the HTTP worker on its core in the
+/// middle of a request, and the next group left with only what had queued by then.
+/// `SCHED_BATCH` keeps the writer's fair share of the CPU but never preempts on waking: it
+/// runs at the worker's next pause, so the requests already on the wire join the next
+/// write (BENCHMARKS.md, "Writer scheduling"). A lower priority (nice 19) made groups
+/// larger still, but let any busy neighbour (ClickHouse merging on the same host) starve
+/// the commits. The zeroer only prepares the next segment: lowest priority as well.
+#[derive(Clone, Copy)]
+pub(super) enum Scheduling {
+    /// The writer: fair share, no wake-up preemption.
+    Writer,
+    /// The zeroer: no wake-up preemption, lowest priority.
+    Background,
+}
+
+/// Applies `how` to the calling thread (Linux: policy and nice are per thread).
+pub(super) fn schedule_as(how: Scheduling) {
+    let nice = match how {
+        Scheduling::Writer => 0,
+        Scheduling::Background => 19,
+    };
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: both calls only read their arguments; pid / who 0 is the calling thread.
+    let ok = unsafe {
+        libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) == 0
+            && libc::setpriority(libc::PRIO_PROCESS, 0, nice) == 0
+    };
+    if !ok {
+        // Both are always allowed to an unprivileged thread; if not, the log still works.
+        tracing::warn!(error = %io::Error::last_os_error(), "could not set the write-ahead log threads' scheduling");
+    }
+}
 
 pub(super) struct Writer {
     pub(super) ledger: Arc<Ledger>,
@@ -53,6 +87,7 @@ pub(super) fn spawn_zeroer(dir: &Path, bytes: u64) -> io::Result<std::sync::mpsc
     std::thread::Builder::new()
         .name("wal-zeroer".into())
         .spawn(move || {
+            schedule_as(Scheduling::Background);
             for () in rx {
                 if !dir.join(SPARE).exists() {
                     prepare_spare(&dir, bytes);
@@ -91,6 +126,7 @@ impl Writer {
     /// Runs until every `Wal` handle is dropped (shutdown); the durable end is published
     /// after each group, and the watch closes when the writer is done.
     pub(super) fn run(mut self, rx: Receiver<Append>, durable: watch::Sender<Pos>) {
+        schedule_as(Scheduling::Writer);
         let mut group = Vec::with_capacity(256);
         let mut buf = Vec::with_capacity(1 << 20);
         loop {
