@@ -15,6 +15,40 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
+/// Benchmarks only (`RUM_BENCH_STOP_AFTER`): answer 204 after this stage of the beacon path
+/// and skip the rest, so the pinned benchmark can measure what each stage costs inside the
+/// running server (caches, wake-ups, HTTP included), which a micro-benchmark cannot
+/// (`loadtest/pinned-stages.sh`). Nothing is stored: never set it in production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchStop {
+    /// `read`: after the body is read within its limits.
+    Read,
+    /// `parse`: after the JSON is parsed, before validation and enrichment.
+    Parse,
+    /// `encode`: after validation, site checks, enrichment and row encoding, before the log.
+    Encode,
+}
+
+impl BenchStop {
+    /// The stop `RUM_BENCH_STOP_AFTER` names, if any (an unknown name stops nothing).
+    pub fn from_env() -> Option<BenchStop> {
+        let stop = match std::env::var("RUM_BENCH_STOP_AFTER").ok()?.as_str() {
+            "read" => BenchStop::Read,
+            "parse" => BenchStop::Parse,
+            "encode" => BenchStop::Encode,
+            other => {
+                tracing::warn!(
+                    value = other,
+                    "RUM_BENCH_STOP_AFTER is not read, parse or encode: ignored"
+                );
+                return None;
+            }
+        };
+        tracing::warn!(stop = ?stop, "benchmark mode: beacons are answered and not stored");
+        Some(stop)
+    }
+}
+
 /// CORS preflight for senders that use `application/json` or gzip. Like the POST's answer, it
 /// names the origin only when some configured site allows it.
 pub async fn preflight(req: HttpRequest, st: web::Data<AppState>) -> HttpResponse {
@@ -50,6 +84,9 @@ pub async fn post(
         Ok(b) => b,
         Err(r) => return refuse(&st, r, origin),
     };
+    if st.bench_stop == Some(BenchStop::Read) {
+        return cors(HttpResponse::NoContent(), origin).finish();
+    }
     // The first beacon's token before parsing, an array's others after. Checked once the body
     // is read, so the 429 leaves the connection usable for the browser's retry.
     if let (Some(limiter), Some(ip)) = (&st.ip_limiter, ip) {
@@ -61,6 +98,9 @@ pub async fn post(
         Ok(p) => p,
         Err(r) => return refuse(&st, Refusal::Beacon(r), origin),
     };
+    if st.bench_stop == Some(BenchStop::Parse) {
+        return cors(HttpResponse::NoContent(), origin).finish();
+    }
     let stage = st.enricher.current();
     let enrichment = stage.enrich(&RequestFacts {
         ip,
@@ -191,8 +231,8 @@ impl<'a> Ctx<'a> {
 
     /// Writes the request's rows to the write-ahead log and answers once they are durable.
     async fn commit(self, rows: u32, summary: Option<serde_json::Value>) -> HttpResponse {
-        let appended = if rows == 0 {
-            Ok(()) // everything sampled out: nothing to store
+        let appended = if rows == 0 || self.st.bench_stop.is_some() {
+            Ok(()) // everything sampled out (or a benchmark): nothing to store
         } else {
             self.st.wal.append(std::mem::take(self.rows)).await
         };

@@ -58,6 +58,8 @@ pub struct AppState {
     pub max_batch: usize,
     /// Lowest sample rate a beacon may declare (`server.min_sample_rate`).
     pub min_sample_rate: f64,
+    /// Benchmarks only: the stage after which a beacon is answered without going further.
+    pub bench_stop: Option<beacon::BenchStop>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             ),
             max_batch: cfg.server.max_batch,
             min_sample_rate: cfg.server.min_sample_rate,
+            bench_stop: beacon::BenchStop::from_env(),
         }
     }
 }
