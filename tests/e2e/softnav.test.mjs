@@ -11,6 +11,8 @@ import { servePages } from "./lib/pages.mjs";
 import { installWebVitals, webVitalsViews } from "./lib/webvitals.mjs";
 
 let system, browser, site;
+/** The report API's bearer token (the dashboard's password). */
+const PASSWORD = "e2e-softnav-reports";
 
 // Each route renders a large block of text (the browser counts a soft navigation only when
 // the interaction that changed the URL also painted enough new content), a slow button
@@ -24,10 +26,10 @@ const ROUTES = {
   "/spa/checkout": { group: "checkout", slow: 0, shift: false },
 };
 
-function spaPage(collectorUrl) {
+function spaPage(collectorUrl, siteKey = "demo") {
   return `<!doctype html><html><head><meta charset="utf-8"><title>SPA</title>
 <style>body{margin:0;font:18px sans-serif} main p{font-size:40px;line-height:48px;margin:8px}</style>
-<script async src="${collectorUrl}/rum.js" data-site="demo" data-page-group="list"></script></head>
+<script async src="${collectorUrl}/rum.js" data-site="${siteKey}" data-page-group="list"></script></head>
 <body><nav><a id="to-list" href="/spa/list">list</a> <a id="to-product" href="/spa/product/espresso">product</a>
 <a id="to-cart" href="/spa/cart">cart</a> <a id="to-checkout" href="/spa/checkout">checkout</a>
 <button id="slow">slow</button></nav><main id="app"></main>
@@ -60,7 +62,7 @@ render();
 }
 
 before(async () => {
-  system = await startSystem({ database: freshDatabase("rum_e2e_softnav") });
+  system = await startSystem({ database: freshDatabase("rum_e2e_softnav"), collectorEnv: { RUM__DASHBOARD__PASSWORD: PASSWORD } });
   site = await servePages((path) => (path.startsWith("/spa/") ? { body: spaPage(system.collectorUrl) } : undefined));
   browser = await launch({ userAgent: shopperUserAgent() });
 });
@@ -78,15 +80,29 @@ async function softNavigations(page, n) {
   return page.evaluate(() => performance.getEntriesByType("soft-navigation").length);
 }
 
+/** Every stored beacon (row) of this test's database, of `siteKey` when given, once they
+ *  name at least `count` page views and number at least `atLeast`, in the order they arrived. */
+async function beacons(count, siteKey, atLeast = 0) {
+  const where = siteKey ? `WHERE site = '${siteKey}'` : "";
+  const sql = `SELECT page_view_id, seq, url, navigation_type, root_page_view_id, page_group, fcp_ms, lcp_ms, inp_ms, cls, ttfb_ms,
+      inp_rating, inp_script_url, toUnixTimestamp(received_at) AS received
+    FROM ${system.database}.page_views ${where} ORDER BY received_at, seq`;
+  const enough = (r) => new Set(r.map((x) => x.page_view_id)).size >= count && r.length >= atLeast;
+  await waitFor(sql, enough, `${count} page views in ${atLeast} beacons or more`);
+  await new Promise((r) => setTimeout(r, 800)); // any later update of the same views
+  return query(sql);
+}
+
+/** The latest beacon of each page view in `rows`, in the order the views began. */
+function latest(rows) {
+  const last = new Map();
+  for (const r of rows) if (!last.has(r.page_view_id) || last.get(r.page_view_id).seq < r.seq) last.set(r.page_view_id, r);
+  return [...last.values()];
+}
+
 /** Latest beacon of each page view of this test's database, in the order they began. */
 async function views(count) {
-  const sql = `SELECT page_view_id, seq, url, navigation_type, root_page_view_id, page_group, fcp_ms, lcp_ms, inp_ms, cls, ttfb_ms
-    FROM ${system.database}.page_views ORDER BY received_at, seq`;
-  await waitFor(sql, (r) => new Set(r.map((x) => x.page_view_id)).size >= count, `${count} page views`);
-  await new Promise((r) => setTimeout(r, 800)); // any later update of the same views
-  const latest = new Map();
-  for (const r of await query(sql)) if (!latest.has(r.page_view_id) || latest.get(r.page_view_id).seq < r.seq) latest.set(r.page_view_id, r);
-  return [...latest.values()];
+  return latest(await beacons(count));
 }
 
 function close(actual, expected, what, tolerance = 1) {
@@ -194,4 +210,150 @@ test("without the soft-navigation API a visit stays one page view", async () => 
   assert.equal(rows[0].root_page_view_id, "");
   close(rows[0].inp_ms, wv[0].INP, "INP over the whole visit");
   close(rows[0].cls, wv[0].CLS, "CLS over the whole visit", 0.0001);
+});
+
+/** Rows of report `name` from the collector's report API (as the dashboard reads them). */
+async function report(name, params) {
+  const res = await fetch(`${system.collectorUrl}/v1/reports/${name}?${new URLSearchParams(params)}`, {
+    headers: { authorization: `Bearer ${PASSWORD}` },
+  });
+  const body = await res.text();
+  assert.equal(res.status, 200, `report ${name}: ${body}`);
+  return JSON.parse(body).rows;
+}
+
+/** The sum of column `column` over `rows`. */
+function total(rows, column = "page_views") {
+  return rows.reduce((n, r) => n + Number(r[column]), 0);
+}
+
+/** Page views per page group in `rows`. */
+function byGroup(rows) {
+  return Object.fromEntries(rows.map((r) => [r.page_group, Number(r.page_views)]));
+}
+
+test("each of the four views is one page view, counted once in every report", async () => {
+  // A site of its own, so that the reports (and the rollups, which the other tests' cleanup
+  // does not empty) hold this visit and nothing else.
+  const SITE = "softnav-count";
+  const counted = await servePages((path) => (path.startsWith("/spa/") ? { body: spaPage(system.collectorUrl, SITE) } : undefined));
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const visit = async () => {
+    await page.goto(`${counted.url}/spa/list?utm=mail`, { waitUntil: "load" });
+    await agentRunning(page);
+    await observed(page, "largest-contentful-paint");
+    for (const [i, to] of ["product", "cart", "checkout"].entries()) {
+      await page.click(`#to-${to}`);
+      await softNavigations(page, i + 1);
+      // A slow click on each route that has one, so INP (and its reports) has values.
+      const route = ROUTES[new URL(page.url()).pathname];
+      if (route.slow) {
+        await page.click("#slow");
+        await observed(page, "event", { name: "click", field: "duration", above: route.slow });
+      }
+    }
+    // The last view's beacon at hide; back on the tab, a slow click changes its INP, so the
+    // next hide sends an update of the same view (seq 2): a view may have several beacons.
+    await setVisibility(page, "hidden");
+    await setVisibility(page, "visible");
+    await page.evaluate(() => (ROUTES["/spa/checkout"].slow = 150));
+    await page.click("#slow");
+    await observed(page, "event", { name: "click", field: "duration", above: 150 });
+    await setVisibility(page, "hidden");
+    await leave(page);
+  };
+  const from = Math.floor(Date.now() / 1000) - 120;
+  await visit();
+  await counted.close();
+  const rows = await beacons(4, SITE, 5);
+  const last = latest(rows);
+
+  // In the data: four page-view ids, each with one first beacon (seq 1, what the rollups
+  // count) and distinct seqs after it (what FINAL collapses to the highest).
+  assert.equal(last.length, 4, `four page views: ${JSON.stringify(rows)}`);
+  assert.deepEqual(last.map((r) => r.navigation_type).sort(), ["navigate", "soft_navigation", "soft_navigation", "soft_navigation"]);
+  for (const { page_view_id: id } of last) {
+    const seqs = rows.filter((r) => r.page_view_id === id).map((r) => r.seq);
+    assert.equal(seqs.filter((s) => s === 1).length, 1, `one first beacon of ${id}: seqs ${seqs}`);
+    assert.equal(new Set(seqs).size, seqs.length, `no beacon of ${id} stored twice: seqs ${seqs}`);
+  }
+  const checkout = rows.filter((r) => r.page_group === "checkout").map((r) => r.seq);
+  assert.deepEqual(checkout, [1, 2], "the last view's beacon and its update");
+  const final = await query(`SELECT count() AS n FROM ${system.database}.page_views FINAL WHERE site = '${SITE}'`);
+  assert.equal(Number(final[0].n), 4, "FINAL (what the raw-row reports read) gives one row per view");
+
+  // What each report must count, from the views' latest beacons (reports over page_views
+  // FINAL) or their first ones (reports over the rollups).
+  const GROUPS = { list: 1, product: 1, cart: 1, checkout: 1 };
+  const first = rows.filter((r) => r.seq === 1);
+  const withInp = last.filter((r) => r.inp_ms !== null);
+  const scripted = withInp.filter((r) => r.inp_script_url !== "");
+  const slowScripted = scripted.filter((r) => ["needs-improvement", "poor"].includes(r.inp_rating));
+  assert.ok(withInp.length >= 3, `the slow clicks gave INP: ${JSON.stringify(last)}`);
+  const METRICS = ["ttfb_ms", "fcp_ms", "lcp_ms", "inp_ms", "cls"]; // Metric::ALL, the regression check's order
+  const window = { site: SITE, from, to: Math.floor(Date.now() / 1000) + 120 };
+  const ours = (r) => r.site === SITE; // the reports that cover every site
+  const CHECKS = {
+    by_country: (r) => assert.equal(total(r), 4),
+    by_device: (r) => assert.equal(total(r), 4),
+    checkout: (r) => assert.deepEqual(byGroup(r), { cart: 1, checkout: 1 }),
+    cwv_pass_rate: (r) => assert.deepEqual(byGroup(r), GROUPS),
+    cwv_summary: (r) => assert.deepEqual(r.map((x) => x.page_views), [4]),
+    inp_scripts: (r) => {
+      for (const level of ["origin", "script"]) {
+        const at = r.filter((x) => x.level === level);
+        assert.equal(total(at), scripted.length, `${level}s: views whose INP names a script`);
+        assert.equal(total(at, "slow_page_views"), slowScripted.length, `${level}s: of those, not good`);
+      }
+    },
+    inp_targets: (r) => assert.equal(total(r), withInp.length, "views with an INP"),
+    percentiles: (r) => assert.deepEqual(byGroup(r), GROUPS),
+    regressions: (r) => {
+      const current = r.filter((x) => ours(x) && x.span === 0);
+      METRICS.forEach((column, m) => {
+        const all = current.filter((x) => x.page_group === "" && x.metric === m);
+        assert.equal(total(all), first.filter((x) => x[column] !== null).length, `${column}: views with it in their first beacon`);
+      });
+      assert.equal(total(current.filter((x) => x.page_group === "" && x.metric === 0)), 4, "every view has a TTFB");
+      for (const g of Object.keys(GROUPS)) assert.equal(total(current.filter((x) => x.page_group === g && x.metric === 0)), 1, g);
+    },
+    release_histograms: (r) => assert.equal(total(r), 4),
+    releases: (r) => assert.equal(total(r), 4),
+    // Compares two releases; the visit has one (none), so the report refuses: no count.
+    compare: null,
+    signals: (r) => {
+      for (const w of [5, 15]) {
+        const at = r.filter((x) => ours(x) && x.window_minutes === w && x.prev === 0);
+        assert.equal(total(at.filter((x) => x.page_group === "")), 4, `${w} minutes, all groups`);
+        assert.deepEqual(byGroup(at.filter((x) => x.page_group !== "")), GROUPS, `${w} minutes, per group`);
+      }
+    },
+    timeseries: (r) => assert.equal(total(r), 4),
+    traffic: (r) => assert.deepEqual([total(r), total(r, "bot_page_views")], [4, 0]),
+    // Complete minutes only: checked below, once the visit's last minute is over.
+    traffic_history: null,
+    // Only paths with at least 5 page views; each of the visit's paths has one.
+    worst_pages: (r) => assert.deepEqual(r, []),
+  };
+  const listed = await fetch(`${system.collectorUrl}/v1/reports`, { headers: { authorization: `Bearer ${PASSWORD}` } });
+  const names = (await listed.json()).reports;
+  assert.deepEqual([...names].sort(), Object.keys(CHECKS).sort(), "every report the API serves is checked here (or says why not)");
+  for (const [name, check] of Object.entries(CHECKS)) {
+    if (!check) continue;
+    const r = await report(name, window);
+    try {
+      check(r);
+    } catch (e) {
+      e.message = `report ${name}: ${e.message}\n${JSON.stringify(r)}`;
+      throw e;
+    }
+  }
+
+  // traffic_history ends at the last complete minute: wait (at most a minute) for ClickHouse's
+  // clock to pass the minute of the visit's last first beacon.
+  const lastMinute = Math.floor(Math.max(...first.map((r) => Number(r.received))) / 60) * 60;
+  await waitFor(`SELECT toUInt32(toStartOfMinute(now())) AS m`, (r) => Number(r[0].m) > lastMinute, "the next minute", 75000);
+  const history = (await report("traffic_history", window)).filter(ours);
+  assert.equal(total(history), 4, `report traffic_history: ${JSON.stringify(history)}`);
 });
