@@ -72,11 +72,13 @@ function scriptAttribution(body, start) {
     });
   });
   if (!last) return;
-  if (last.startTime + last.duration >= processed) drawn = paint - last.startTime - last.duration;
+  /* INP's duration is rounded to 8 ms, so the paint can come out a little before the frame's
+   * end: a negative duration here refused the whole beacon (invalid_metric). */
+  if (last.startTime + last.duration >= processed) drawn = Math.max(0, paint - last.startTime - last.duration);
   body.inp_script_total = scripts;
   body.inp_style_layout = layout;
   body.inp_paint = drawn;
-  body.inp_unattributed = paint - start - scripts - layout - drawn;
+  body.inp_unattributed = Math.max(0, paint - start - scripts - layout - drawn);
 }
 
 function resetInp() {
