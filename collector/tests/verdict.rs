@@ -31,11 +31,19 @@ impl Rng {
     }
 }
 
-/// `n` page views of `release` as JSONEachRow lines; LCP's median is scaled by `lcp_factor`.
-fn page_views(rng: &mut Rng, out: &mut String, release: &str, n: usize, lcp_factor: f64, now: u64) {
+/// `n` page views of `release` as JSONEachRow lines, the i-th received at `at(i)`; LCP's
+/// median is scaled by `lcp_factor`.
+fn page_views_at(
+    rng: &mut Rng,
+    out: &mut String,
+    release: &str,
+    n: usize,
+    lcp_factor: f64,
+    at: impl Fn(u64) -> u64,
+) {
     for i in 0..n {
         let row = serde_json::json!({
-            "received_at": now - 60 - (i as u64 % 600),
+            "received_at": at(i as u64),
             "site": "shop",
             "page_view_id": format!("{release}-{i:06}"),
             "seq": 1,
@@ -51,6 +59,11 @@ fn page_views(rng: &mut Rng, out: &mut String, release: &str, n: usize, lcp_fact
         out.push_str(&row.to_string());
         out.push('\n');
     }
+}
+
+/// `n` page views of `release` over the ten minutes before the last one.
+fn page_views(rng: &mut Rng, out: &mut String, release: &str, n: usize, lcp_factor: f64, now: u64) {
+    page_views_at(rng, out, release, n, lcp_factor, |i| now - 60 - i % 600);
 }
 
 async fn get(url: &str, auth: Option<&str>) -> (u16, Value) {
@@ -262,6 +275,97 @@ async fn verdicts_on_generated_page_views() {
     let (_, fast) = get(&url, Some(TOKEN)).await;
     assert_eq!(class(&fast, "lcp"), "low");
     assert_eq!(fast["pass"], false, "{fast}");
+    c.terminate();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A window that starts inside a minute counts that minute's page views, in the verdict and
+/// in `collector report releases`. up.sh's window starts when its shoppers do, mid-minute,
+/// and the baseline runs first: the rollup filter kept only minutes that start inside the
+/// window, so the baseline's first minute was dropped (8 of its ~17 page views counted in
+/// the demo) and the verdict said "not enough page views" instead of failing the canary.
+#[tokio::test]
+async fn a_window_starting_mid_minute_counts_its_first_minute() {
+    let db = support::fresh_database("verdict_window");
+    let dir = std::env::temp_dir().join(format!("rum-it-{db}"));
+    let env = [
+        ("RUM__DASHBOARD__PASSWORD", PASSWORD.to_string()),
+        ("RUM_CONFIG", config(&dir, "").display().to_string()),
+    ];
+    let c = Collector::start_with(&db, &support::fresh_wal_dir(&db), &env).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // A whole minute half an hour ago; the window starts 20 s into it.
+    let minute = now - now % 60 - 1800;
+    let from = minute + 20;
+    let mut rng = Rng(7);
+    let mut rows = String::new();
+    // The baseline: 150 page views in the rest of that minute, 150 in the next; then the
+    // canary (20 % slower LCP) in the two minutes after.
+    let baseline_at = |i: u64| {
+        if i < 150 {
+            from + i % 40
+        } else {
+            minute + 60 + i % 60
+        }
+    };
+    page_views_at(&mut rng, &mut rows, "first-a", 300, 1.0, baseline_at);
+    page_views_at(&mut rng, &mut rows, "first-b", 300, 1.2, |i| {
+        minute + 120 + i % 120
+    });
+    query(&format!(
+        "INSERT INTO {db}.page_views FORMAT JSONEachRow\n{rows}"
+    ))
+    .await;
+    let to = minute + 240;
+    let (status, v) = get(
+        &format!(
+            "{}/v1/verdict?site=shop&baseline=first-a&canary=first-b&from={from}&to={to}",
+            c.url
+        ),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["baseline"]["page_views"], 300,
+        "both minutes counted: {v}"
+    );
+    assert_eq!(v["metrics"][0]["baseline"]["n"], 300, "{v}");
+    assert_eq!(v["canary"]["page_views"], 300, "{v}");
+    assert_eq!(class(&v, "lcp"), "high", "{v}");
+    assert_eq!(
+        (v["from"].as_u64(), v["to"].as_u64()),
+        (Some(minute), Some(to)),
+        "the minutes counted"
+    );
+    // What up.sh runs.
+    let url = support::clickhouse_url();
+    let out = support::run_cli(
+        &[("CLICKHOUSE_URL", &url), ("RUM__CLICKHOUSE__DATABASE", &db)],
+        &[
+            "report",
+            "releases",
+            "--site",
+            "shop",
+            "--from",
+            &from.to_string(),
+            "--to",
+            &to.to_string(),
+            "--format",
+            "json",
+        ],
+    );
+    let releases: Value = serde_json::from_str(&out).expect("report prints JSON");
+    let baseline = releases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["release"] == "first-a")
+        .unwrap_or_else(|| panic!("no baseline in {releases}"));
+    assert_eq!(baseline["page_views"], 300.0, "{releases}");
     c.terminate();
     std::fs::remove_dir_all(&dir).ok();
 }

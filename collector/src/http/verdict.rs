@@ -203,6 +203,11 @@ pub async fn run(api: &ReportApi, r: &Request) -> Result<serde_json::Value, ApiE
     tracing::info!(site = %r.params.site, baseline = %baseline, canary = %canary,
         pass = v.pass, score = v.score, summary_ms, histograms_ms, bins,
         total_ms = started.elapsed().as_secs_f64() * 1e3, "verdict");
+    // The minutes the rollup counted: every one the window overlaps.
+    let (from, to) = (
+        r.params.from - r.params.from % 60,
+        r.params.to.div_ceil(60) * 60,
+    );
     Ok(json!({
         "pass": v.pass,
         "score": v.score,
@@ -211,8 +216,8 @@ pub async fn run(api: &ReportApi, r: &Request) -> Result<serde_json::Value, ApiE
         "group": r.params.group,
         "baseline": { "release": baseline, "page_views": b.page_views },
         "canary": { "release": canary, "page_views": c.page_views },
-        "from": r.params.from,
-        "to": r.params.to,
+        "from": from,
+        "to": to,
         "settings": {
             "allowed_increase": s.allowed_increase,
             "confidence": s.confidence,

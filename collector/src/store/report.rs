@@ -89,6 +89,11 @@ pub fn vars(db: &str, p: &Params) -> Vec<(&'static str, String)> {
         format!("toDateTime({})", p.from),
         format!("toDateTime({})", p.to),
     );
+    // A rollup row stands for its whole minute: every minute the window overlaps counts,
+    // the one it starts in too. Keeping only minutes that start inside the window dropped
+    // the page views of its first (partial) minute, such as those of a release deployed
+    // at the window's start.
+    let first_minute = format!("toDateTime({})", p.from - p.from % 60);
     let bots = u8::from(p.include_bots);
     // The filters every report shares: the window, site, page group and bots.
     let scope =
@@ -106,11 +111,11 @@ pub fn vars(db: &str, p: &Params) -> Vec<(&'static str, String)> {
         ),
         (
             "rollup_filter",
-            format!("minute >= {from} AND minute < {to} AND {scope} AND (is_bot = 0 OR {bots} = 1)"),
+            format!("minute >= {first_minute} AND minute < {to} AND {scope} AND (is_bot = 0 OR {bots} = 1)"),
         ),
         (
             "rollup_filter_with_bots",
-            format!("minute >= {from} AND minute < {to} AND {scope}"),
+            format!("minute >= {first_minute} AND minute < {to} AND {scope}"),
         ),
     ];
     let release_filter = if p.releases.is_empty() {
