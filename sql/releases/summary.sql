@@ -4,12 +4,14 @@
 -- Vitals, from the releases_bins_minute rollup (0011). The sample rate is given as
 -- ClickHouse prints it: histogram.sql names the same (release, sample rate) parts by that
 -- text. The collector weighs page views by 1 / sample rate (bounded as at ingest).
--- `--release` (repeatable) keeps only those releases.
+-- `--release` (repeatable) keeps only those releases. min/max of the minute as a number:
+-- through a cluster's Distributed table, 18.16 refuses to merge the shards' min(DateTime)
+-- states (DateTime('Etc/UTC') against DateTime).
 SELECT
     release,
     toString(sample_rate) AS rate,
-    toUInt32(min(minute)) AS first_minute,
-    toUInt32(max(minute)) AS last_minute,
+    min(toUInt32(minute)) AS first_minute,
+    max(toUInt32(minute)) AS last_minute,
     sum(page_views) AS page_views,
     sum(cwv_good) AS cwv_good
 FROM {db}.releases_bins_minute
