@@ -7,8 +7,8 @@
 -- Field type. A verdict over 1 M page views per side (6 h, ten page groups: 7 220 rows,
 -- 1.5 M (bin, page views) pairs per metric) spent 0.76 s in sumMapMerge alone, 0.12 s per
 -- metric just deserializing the states. Plain arrays are read as columns, and the verdict's
--- query (sql/releases/histogram.sql) ARRAY JOINs them into a GROUP BY on one integer key:
--- the answer is one row per distinct bin, and the statistics stay exact on those bins.
+-- query (sql/releases/histogram.sql) ARRAY JOINs them and groups by bin: the answer is one
+-- row per distinct bin, and the statistics stay exact on those bins.
 -- The bins are those of 0010: three significant digits (1 ms below 1 s, 10 ms below 10 s,
 -- 100 ms below 100 s, 1 s above; CLS in thousandths alike).
 -- Each page view counts once, with its first beacon (seq = 1), as in the other rollups.

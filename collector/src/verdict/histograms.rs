@@ -77,32 +77,48 @@ pub fn summary_sql(db: &str, p: &Params) -> Result<String, ReportError> {
     report::fill("summary", template("summary"), &report::vars(db, p))
 }
 
-/// The SQL of `histogram.sql` for each of `metrics`, joined by UNION ALL, over `parts`
-/// (a ClickHouse array literal of (release, rate) tuples).
-fn histogram_sql(
+/// Most branches in one histogram query: each is a few hundred bytes, and ClickHouse
+/// refuses queries over 256 KiB (`max_query_size`).
+const BRANCHES_PER_QUERY: usize = 64;
+
+/// The branches of `histogram.sql` (without its comments), one per metric of `metrics` and
+/// part of `parts`: (position, release, rate), as SQL.
+fn histogram_branches(
     db: &str,
     p: &Params,
     metrics: &[Metric],
-    parts: &str,
-) -> Result<String, ReportError> {
+    parts: &[[String; 3]],
+) -> Result<Vec<String>, ReportError> {
+    let text: String = template("histogram")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let mut vars = report::vars(db, p);
-    vars.push(("parts", parts.to_string()));
-    vars.push(("metric", String::new()));
-    let mut queries = Vec::with_capacity(metrics.len());
+    let at = vars.len();
+    vars.extend(["metric", "part", "release", "rate"].map(|k| (k, String::new())));
+    let mut out = Vec::with_capacity(metrics.len() * parts.len());
     for m in metrics {
-        vars.last_mut().expect("just pushed").1 = m.name().to_string();
-        queries.push(report::fill("histogram", template("histogram"), &vars)?);
+        for part in parts {
+            vars[at].1 = m.name().to_string();
+            for (var, value) in vars[at + 1..].iter_mut().zip(part) {
+                var.1.clone_from(value);
+            }
+            out.push(report::fill("histogram", &text, &vars)?);
+        }
     }
-    Ok(queries.join("\nUNION ALL\n"))
+    Ok(out)
 }
 
 /// What `collector report ... --print-sql` shows for a release report: both queries, the
-/// second with `{parts}` standing for what the first returned.
+/// second with `{part}`, `{release}` and `{rate}` standing for a row of the first.
 pub fn print_sql(db: &str, p: &Params, metrics: &[Metric]) -> Result<String, ReportError> {
+    let placeholder = ["{part}", "{release}", "{rate}"].map(String::from);
+    let branches = histogram_branches(db, p, metrics, &[placeholder])?.join("UNION ALL\n");
     Ok(format!(
-        "{};\n-- then, with {{parts}} the [(release, rate), ...] rows of the query above:\n{};",
-        summary_sql(db, p)?,
-        histogram_sql(db, p, metrics, "{parts}")?
+        "{};\n-- then, per row of the query above ({{part}}: its position, from 1), and in \
+         queries of at most {BRANCHES_PER_QUERY} branches:\n{branches};",
+        summary_sql(db, p)?
     ))
 }
 
@@ -188,7 +204,6 @@ pub async fn summary(
 }
 
 /// Reads the histograms of `metrics` into the parts of `releases` (every part when empty).
-/// `p.releases` is replaced by the releases read, so that the query reads only their rows.
 pub async fn read_bins(
     client: &clickhouse::Client,
     db: &str,
@@ -198,32 +213,24 @@ pub async fn read_bins(
     metrics: &[Metric],
 ) -> Result<(), HistogramError> {
     let wanted = |r: &str| releases.is_empty() || releases.iter().any(|x| x == r);
-    if metrics.is_empty() || !parts.iter().any(|part| wanted(&part.release)) {
-        return Ok(());
-    }
-    // Every part is listed, so that positions are those of `parts`; the release filter
-    // keeps the rows of the others out.
-    let listed: Vec<String> = parts
+    let read: Vec<[String; 3]> = parts
         .iter()
-        .map(|part| {
-            format!(
-                "({}, {})",
+        .enumerate()
+        .filter(|(_, part)| wanted(&part.release))
+        .map(|(i, part)| {
+            [
+                (i + 1).to_string(),
                 sql::quote(&part.release),
-                sql::quote(&part.rate_text)
-            )
+                sql::quote(&part.rate_text),
+            ]
         })
         .collect();
-    let mut p = p.clone();
-    let mut read: Vec<String> = parts
-        .iter()
-        .filter(|part| wanted(&part.release))
-        .map(|part| part.release.clone())
-        .collect();
-    read.dedup();
-    p.releases = read;
-    let sql = histogram_sql(db, &p, metrics, &format!("[{}]", listed.join(", ")))?;
-    let t = report::fetch(client, "release histograms", &sql).await?;
-    add_bins(parts, &t)
+    let branches = histogram_branches(db, p, metrics, &read)?;
+    for chunk in branches.chunks(BRANCHES_PER_QUERY) {
+        let t = report::fetch(client, "release histograms", &chunk.join("UNION ALL\n")).await?;
+        add_bins(parts, &t)?;
+    }
+    Ok(())
 }
 
 /// Reads the page views of `p.releases` (all when empty) and their histograms of `metrics`.
