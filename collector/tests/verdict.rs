@@ -66,6 +66,34 @@ fn page_views(rng: &mut Rng, out: &mut String, release: &str, n: usize, lcp_fact
     page_views_at(rng, out, release, n, lcp_factor, |i| now - 60 - i % 600);
 }
 
+/// The rollup's bin of a value (migration 0010): three significant digits.
+fn bin(v: f64) -> f64 {
+    let step = [1.0, 10.0, 100.0, 1000.0]
+        [usize::from(v >= 1e3) + usize::from(v >= 1e4) + usize::from(v >= 1e5)];
+    (v / step).round() * step
+}
+
+/// Mann-Whitney U of `canary` against `baseline` on field `field` of the JSONEachRow `rows`,
+/// binned, counted over every pair (ties half).
+fn u_of_binned_rows(rows: &str, baseline: &str, canary: &str, field: &str) -> f64 {
+    let values = |release: &str| -> Vec<f64> {
+        rows.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|r| r["release"] == release)
+            .map(|r| bin(r[field].as_f64().unwrap()))
+            .collect()
+    };
+    let (x, y) = (values(baseline), values(canary));
+    y.iter()
+        .flat_map(|b| x.iter().map(move |a| (a, b)))
+        .map(|(a, b)| match b.partial_cmp(a).unwrap() {
+            std::cmp::Ordering::Greater => 1.0,
+            std::cmp::Ordering::Equal => 0.5,
+            std::cmp::Ordering::Less => 0.0,
+        })
+        .sum()
+}
+
 async fn get(url: &str, auth: Option<&str>) -> (u16, Value) {
     let mut req = reqwest::Client::new().get(url);
     if let Some(token) = auth {
@@ -180,6 +208,13 @@ async fn verdicts_on_generated_page_views() {
     assert!((0.12..0.30).contains(&shift), "about +20 %: {shift}");
     assert!(lcp["shift"]["low"].as_f64() <= lcp["shift"]["estimate"].as_f64());
     assert_eq!(lcp["baseline"]["n"], 1000);
+    // Exact on the rollup: U is that of the raw rows binned as migration 0010 bins them,
+    // counted pair by pair.
+    assert_eq!(
+        lcp["mann_whitney"]["u"].as_f64(),
+        Some(u_of_binned_rows(&rows, "slow-a", "slow-b", "lcp_ms")),
+        "{lcp}"
+    );
     // Flagger's gate: the same JSON, 412 on fail.
     let gate = verdict("slow-a", "slow-b").replace("/v1/verdict?", "/v1/verdict/gate?");
     let (status, body) = get(&gate, Some(TOKEN)).await;
