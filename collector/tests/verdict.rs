@@ -294,6 +294,30 @@ async fn verdicts_on_generated_page_views() {
         .find(|r| r["metric"] == "lcp")
         .unwrap();
     assert_eq!(lcp_row["class"], "high");
+    // What the dashboard's distributions read: per release, sample rate and metric, the bins
+    // and their page views.
+    let (status, hist) = get(
+        &format!(
+            "{}/v1/reports/release_histograms?site=shop&since=1h&baseline=slow-a&canary=slow-b",
+            c.url
+        ),
+        Some(PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200, "{hist}");
+    let rows = hist["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 10, "two releases, five metrics: {hist}");
+    let lcp_a = rows
+        .iter()
+        .find(|r| r["release"] == "slow-a" && r["metric"] == "lcp")
+        .unwrap();
+    let counts: Vec<u64> = serde_json::from_str(lcp_a["counts"].as_str().unwrap()).unwrap();
+    let bins: Vec<u64> = serde_json::from_str(lcp_a["bins"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (counts.iter().sum::<u64>(), lcp_a["sample_rate"].as_f64()),
+        (1000, Some(1.0))
+    );
+    assert!(bins.windows(2).all(|w| w[0] < w[1]), "ascending bins");
     deploy_templates_work_against(&c.url, &schema).await;
     c.terminate();
 
