@@ -1,10 +1,11 @@
-//! Embeds `sql/migrations/*.sql` and `sql/reports/*.sql` so the binary carries its own SQL.
+//! Embeds `sql/migrations/*.sql`, `sql/reports/*.sql` and `sql/releases/*.sql` (the release
+//! reports' and the verdict's queries) so the binary carries its own SQL.
 use std::{env, fs, path::Path};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sql");
     let mut out = String::new();
-    for dir in ["migrations", "reports"] {
+    for dir in ["migrations", "reports", "releases"] {
         let path = root.join(dir);
         println!("cargo:rerun-if-changed={}", path.display());
         let mut files: Vec<_> = fs::read_dir(&path)

@@ -233,12 +233,13 @@ const P75 = [
 
 const releasePick = { baseline: "", canary: "" };
 
-/** A release's histogram of `metric` as CDF points [[value, share], ...], weighted. */
+/** A release's histogram of `metric` as CDF points [[value, share], ...], weighted. The rows of
+ * `release_histograms`: one per release, sample rate and metric. */
 function cdf(rows, release, metric) {
   const weights = new Map();
-  for (const r of rows.filter((r) => r.release === release)) {
-    const bins = JSON.parse(r[`${metric}_bins`]);
-    const counts = JSON.parse(r[`${metric}_counts`]);
+  for (const r of rows.filter((r) => r.release === release && r.metric === metric)) {
+    const bins = JSON.parse(r.bins);
+    const counts = JSON.parse(r.counts);
     bins.forEach((b, i) => weights.set(b, (weights.get(b) || 0) + counts[i] / r.sample_rate));
   }
   const keys = [...weights.keys()].sort((a, b) => a - b);

@@ -244,13 +244,14 @@ async fn run_command(mut cfg: Config, cmd: Cmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `report releases` (with the verdict of the latest release against the one before) and
-/// `report compare` (the given or the two latest releases side by side).
+/// `report releases` (with the verdict of the latest release against the one before),
+/// `report compare` (the given or the two latest releases side by side) and `report
+/// release_histograms`.
 async fn release_report(
     client: &clickhouse::Client,
     cfg: &Config,
     name: &str,
-    mut params: report::Params,
+    params: report::Params,
     format: report::Format,
 ) -> anyhow::Result<()> {
     let db = &cfg.clickhouse.database;
@@ -262,29 +263,15 @@ async fn release_report(
             s.min_sample.unwrap_or(cfg.server.min_sample_rate) * s.sample
         });
     let settings = verdict::Settings::from_config(&cfg.verdict);
-    let named = std::mem::take(&mut params.releases);
-    if name == "compare" && named.len() == 1 {
+    if name == "compare" && params.releases.len() == 1 {
         anyhow::bail!("compare: give both --baseline and --canary, or neither (the two latest)");
     }
-    let data = verdict::histograms::fetch(client, db, &params, floor).await?;
-    let pair = match named.as_slice() {
-        [b, c] => Some((b.clone(), c.clone())),
-        _ => verdict::reports::latest_pair(&data),
-    };
-    if name == "releases" {
-        print!("{}", verdict::reports::releases(&data).render(format));
-    }
-    let Some((baseline, canary)) = pair else {
-        if name == "compare" {
-            anyhow::bail!("compare: fewer than two releases in the window");
-        }
+    let computed = verdict::reports::compute(name, client, db, &params, floor, &settings).await?;
+    print!("{}", computed.table.render(format));
+    let Some((baseline, canary, v)) = computed.verdict else {
         return Ok(());
     };
-    let v = verdict::reports::verdict(&data, &baseline, &canary, &settings);
-    if name == "compare" {
-        print!("{}", verdict::reports::compare(&v).render(format));
-    }
-    if format == report::Format::Table {
+    if format == report::Format::Table && name != "release_histograms" {
         println!("{}", verdict::reports::summary_line(&baseline, &canary, &v));
     }
     Ok(())

@@ -173,3 +173,89 @@ async fn migrate_cluster_writes_through_distributed_tables_and_counts_once() {
     )
     .await;
 }
+
+/// The release rollup on the cluster: page views landed in 0010's releases_minute are copied
+/// into 0011's releases_bins_minute once (across both shards), the view feeds it afterwards,
+/// and the release reports answer through the Distributed tables. Before, they failed there:
+/// 18.16 would not merge the shards' min(minute) states (DateTime('Etc/UTC') vs DateTime).
+#[tokio::test]
+async fn the_release_rollup_migrates_and_answers_on_the_cluster() {
+    let db = support::fresh_database("cluster_releases");
+    cli(&db, &["migrate", "--cluster", CLUSTER, "--to", "10"]);
+    // Through the Distributed page_views, acknowledged once on both shards.
+    let insert = |n: u64, prefix: &str, release: &str| {
+        format!(
+            "INSERT INTO {db}.page_views (received_at, site, page_view_id, seq, page_group, \
+             release, lcp_ms, sample_rate) SELECT now() - 300 + number % 60, 'released', \
+             concat('{prefix}', toString(number)), 1, 'product', \
+             if('{release}' = '', if(number % 2 = 0, 'rel-a', 'rel-b'), '{release}'), \
+             1000 + number, 1 FROM numbers({n})"
+        )
+    };
+    let sync = format!("{}/?insert_distributed_sync=1", node1());
+    query_at(&sync, &insert(200, "before", "")).await;
+    let local = format!("SELECT count() FROM {db}.page_views_local");
+    let (on1, on2) = (count(&node1(), &local).await, count(&node2(), &local).await);
+    assert!(on1 > 0 && on2 > 0, "both shards hold some: {on1} + {on2}");
+
+    cli(&db, &["migrate", "--cluster", CLUSTER]);
+    for node in [node1(), node2()] {
+        let tables = query_at(
+            &node,
+            &format!("SELECT name, engine FROM system.tables WHERE database = '{db}' AND name LIKE 'releases%' ORDER BY name FORMAT CSV"),
+        )
+        .await;
+        assert!(
+            tables.contains("\"releases_bins_minute_data_local\",\"ReplicatedSummingMergeTree\""),
+            "{node}: {tables}"
+        );
+        assert!(
+            !tables.contains("\"releases_minute"),
+            "{node}: 0010's rollup is gone: {tables}"
+        );
+    }
+    let views = |rows: &[Value], release: &str| {
+        rows.iter()
+            .find(|r| r["release"] == release)
+            .and_then(|r| r["page_views"].as_f64())
+    };
+    let rows = report(&db, "releases", "released");
+    assert_eq!(
+        (views(&rows, "rel-a"), views(&rows, "rel-b")),
+        (Some(100.0), Some(100.0)),
+        "copied once: {rows:?}"
+    );
+    // The view feeds the new rollup on every shard.
+    query_at(&sync, &insert(50, "after", "rel-b")).await;
+    let rows = report(&db, "releases", "released");
+    assert_eq!(views(&rows, "rel-b"), Some(150.0), "{rows:?}");
+    let compare = cli(
+        &db,
+        &[
+            "report",
+            "compare",
+            "--since",
+            "1h",
+            "--site",
+            "released",
+            "--baseline",
+            "rel-a",
+            "--canary",
+            "rel-b",
+            "--format",
+            "json",
+        ],
+    );
+    let compare: Vec<Value> = serde_json::from_str(&compare).expect("compare prints JSON");
+    let lcp = compare.iter().find(|r| r["metric"] == "lcp").unwrap();
+    assert_eq!(
+        (lcp["baseline_n"].as_f64(), lcp["canary_n"].as_f64()),
+        (Some(100.0), Some(150.0)),
+        "{compare:?}"
+    );
+    query_at(
+        &node1(),
+        &format!("DROP DATABASE {db} ON CLUSTER {CLUSTER}"),
+    )
+    .await;
+}

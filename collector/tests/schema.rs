@@ -176,23 +176,30 @@ async fn every_field_lands_in_its_own_column() {
     query(&format!("DROP DATABASE {db}")).await;
 }
 
-/// The benchmarks' generator writes rows server-side: every column it names must be one
+/// The benchmarks' generators write rows server-side: every column they name must be one
 /// the collector writes, with the rating it stores only where the declaration rates.
 #[test]
-fn the_page_view_generator_names_only_declared_columns() {
-    let sql = include_str!("../../loadtest/generate-page-views.sql");
-    let list = sql
-        .split("page_views (")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .expect("an INSERT column list");
-    let declared: Vec<&str> = row::columns().map(|(n, _)| n).collect();
-    let named: Vec<&str> = list.split(',').map(str::trim).collect();
-    assert!(named.len() > 10, "{named:?}");
-    for column in named {
-        assert!(
-            declared.contains(&column),
-            "generate-page-views.sql names {column}"
-        );
+fn the_page_view_generators_name_only_declared_columns() {
+    for (file, sql) in [
+        (
+            "generate-page-views.sql",
+            include_str!("../../loadtest/generate-page-views.sql"),
+        ),
+        (
+            "generate-releases.sql",
+            include_str!("../../loadtest/generate-releases.sql"),
+        ),
+    ] {
+        let list = sql
+            .split("page_views (")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .expect("an INSERT column list");
+        let declared: Vec<&str> = row::columns().map(|(n, _)| n).collect();
+        let named: Vec<&str> = list.split(',').map(str::trim).collect();
+        assert!(named.len() > 10, "{file}: {named:?}");
+        for column in named {
+            assert!(declared.contains(&column), "{file} names {column}");
+        }
     }
 }

@@ -31,11 +31,19 @@ impl Rng {
     }
 }
 
-/// `n` page views of `release` as JSONEachRow lines; LCP's median is scaled by `lcp_factor`.
-fn page_views(rng: &mut Rng, out: &mut String, release: &str, n: usize, lcp_factor: f64, now: u64) {
+/// `n` page views of `release` as JSONEachRow lines, the i-th received at `at(i)`; LCP's
+/// median is scaled by `lcp_factor`.
+fn page_views_at(
+    rng: &mut Rng,
+    out: &mut String,
+    release: &str,
+    n: usize,
+    lcp_factor: f64,
+    at: impl Fn(u64) -> u64,
+) {
     for i in 0..n {
         let row = serde_json::json!({
-            "received_at": now - 60 - (i as u64 % 600),
+            "received_at": at(i as u64),
             "site": "shop",
             "page_view_id": format!("{release}-{i:06}"),
             "seq": 1,
@@ -51,6 +59,39 @@ fn page_views(rng: &mut Rng, out: &mut String, release: &str, n: usize, lcp_fact
         out.push_str(&row.to_string());
         out.push('\n');
     }
+}
+
+/// `n` page views of `release` over the ten minutes before the last one.
+fn page_views(rng: &mut Rng, out: &mut String, release: &str, n: usize, lcp_factor: f64, now: u64) {
+    page_views_at(rng, out, release, n, lcp_factor, |i| now - 60 - i % 600);
+}
+
+/// The rollup's bin of a value (migration 0010): three significant digits.
+fn bin(v: f64) -> f64 {
+    let step = [1.0, 10.0, 100.0, 1000.0]
+        [usize::from(v >= 1e3) + usize::from(v >= 1e4) + usize::from(v >= 1e5)];
+    (v / step).round() * step
+}
+
+/// Mann-Whitney U of `canary` against `baseline` on field `field` of the JSONEachRow `rows`,
+/// binned, counted over every pair (ties half).
+fn u_of_binned_rows(rows: &str, baseline: &str, canary: &str, field: &str) -> f64 {
+    let values = |release: &str| -> Vec<f64> {
+        rows.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|r| r["release"] == release)
+            .map(|r| bin(r[field].as_f64().unwrap()))
+            .collect()
+    };
+    let (x, y) = (values(baseline), values(canary));
+    y.iter()
+        .flat_map(|b| x.iter().map(move |a| (a, b)))
+        .map(|(a, b)| match b.partial_cmp(a).unwrap() {
+            std::cmp::Ordering::Greater => 1.0,
+            std::cmp::Ordering::Equal => 0.5,
+            std::cmp::Ordering::Less => 0.0,
+        })
+        .sum()
 }
 
 async fn get(url: &str, auth: Option<&str>) -> (u16, Value) {
@@ -167,6 +208,13 @@ async fn verdicts_on_generated_page_views() {
     assert!((0.12..0.30).contains(&shift), "about +20 %: {shift}");
     assert!(lcp["shift"]["low"].as_f64() <= lcp["shift"]["estimate"].as_f64());
     assert_eq!(lcp["baseline"]["n"], 1000);
+    // Exact on the rollup: U is that of the raw rows binned as migration 0010 bins them,
+    // counted pair by pair.
+    assert_eq!(
+        lcp["mann_whitney"]["u"].as_f64(),
+        Some(u_of_binned_rows(&rows, "slow-a", "slow-b", "lcp_ms")),
+        "{lcp}"
+    );
     // Flagger's gate: the same JSON, 412 on fail.
     let gate = verdict("slow-a", "slow-b").replace("/v1/verdict?", "/v1/verdict/gate?");
     let (status, body) = get(&gate, Some(TOKEN)).await;
@@ -246,6 +294,30 @@ async fn verdicts_on_generated_page_views() {
         .find(|r| r["metric"] == "lcp")
         .unwrap();
     assert_eq!(lcp_row["class"], "high");
+    // What the dashboard's distributions read: per release, sample rate and metric, the bins
+    // and their page views.
+    let (status, hist) = get(
+        &format!(
+            "{}/v1/reports/release_histograms?site=shop&since=1h&baseline=slow-a&canary=slow-b",
+            c.url
+        ),
+        Some(PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200, "{hist}");
+    let rows = hist["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 10, "two releases, five metrics: {hist}");
+    let lcp_a = rows
+        .iter()
+        .find(|r| r["release"] == "slow-a" && r["metric"] == "lcp")
+        .unwrap();
+    let counts: Vec<u64> = serde_json::from_str(lcp_a["counts"].as_str().unwrap()).unwrap();
+    let bins: Vec<u64> = serde_json::from_str(lcp_a["bins"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (counts.iter().sum::<u64>(), lcp_a["sample_rate"].as_f64()),
+        (1000, Some(1.0))
+    );
+    assert!(bins.windows(2).all(|w| w[0] < w[1]), "ascending bins");
     deploy_templates_work_against(&c.url, &schema).await;
     c.terminate();
 
@@ -262,6 +334,97 @@ async fn verdicts_on_generated_page_views() {
     let (_, fast) = get(&url, Some(TOKEN)).await;
     assert_eq!(class(&fast, "lcp"), "low");
     assert_eq!(fast["pass"], false, "{fast}");
+    c.terminate();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A window that starts inside a minute counts that minute's page views, in the verdict and
+/// in `collector report releases`. up.sh's window starts when its shoppers do, mid-minute,
+/// and the baseline runs first: the rollup filter kept only minutes that start inside the
+/// window, so the baseline's first minute was dropped (8 of its ~17 page views counted in
+/// the demo) and the verdict said "not enough page views" instead of failing the canary.
+#[tokio::test]
+async fn a_window_starting_mid_minute_counts_its_first_minute() {
+    let db = support::fresh_database("verdict_window");
+    let dir = std::env::temp_dir().join(format!("rum-it-{db}"));
+    let env = [
+        ("RUM__DASHBOARD__PASSWORD", PASSWORD.to_string()),
+        ("RUM_CONFIG", config(&dir, "").display().to_string()),
+    ];
+    let c = Collector::start_with(&db, &support::fresh_wal_dir(&db), &env).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // A whole minute half an hour ago; the window starts 20 s into it.
+    let minute = now - now % 60 - 1800;
+    let from = minute + 20;
+    let mut rng = Rng(7);
+    let mut rows = String::new();
+    // The baseline: 150 page views in the rest of that minute, 150 in the next; then the
+    // canary (20 % slower LCP) in the two minutes after.
+    let baseline_at = |i: u64| {
+        if i < 150 {
+            from + i % 40
+        } else {
+            minute + 60 + i % 60
+        }
+    };
+    page_views_at(&mut rng, &mut rows, "first-a", 300, 1.0, baseline_at);
+    page_views_at(&mut rng, &mut rows, "first-b", 300, 1.2, |i| {
+        minute + 120 + i % 120
+    });
+    query(&format!(
+        "INSERT INTO {db}.page_views FORMAT JSONEachRow\n{rows}"
+    ))
+    .await;
+    let to = minute + 240;
+    let (status, v) = get(
+        &format!(
+            "{}/v1/verdict?site=shop&baseline=first-a&canary=first-b&from={from}&to={to}",
+            c.url
+        ),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["baseline"]["page_views"], 300,
+        "both minutes counted: {v}"
+    );
+    assert_eq!(v["metrics"][0]["baseline"]["n"], 300, "{v}");
+    assert_eq!(v["canary"]["page_views"], 300, "{v}");
+    assert_eq!(class(&v, "lcp"), "high", "{v}");
+    assert_eq!(
+        (v["from"].as_u64(), v["to"].as_u64()),
+        (Some(minute), Some(to)),
+        "the minutes counted"
+    );
+    // What up.sh runs.
+    let url = support::clickhouse_url();
+    let out = support::run_cli(
+        &[("CLICKHOUSE_URL", &url), ("RUM__CLICKHOUSE__DATABASE", &db)],
+        &[
+            "report",
+            "releases",
+            "--site",
+            "shop",
+            "--from",
+            &from.to_string(),
+            "--to",
+            &to.to_string(),
+            "--format",
+            "json",
+        ],
+    );
+    let releases: Value = serde_json::from_str(&out).expect("report prints JSON");
+    let baseline = releases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["release"] == "first-a")
+        .unwrap_or_else(|| panic!("no baseline in {releases}"));
+    assert_eq!(baseline["page_views"], 300.0, "{releases}");
     c.terminate();
     std::fs::remove_dir_all(&dir).ok();
 }

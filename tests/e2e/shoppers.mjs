@@ -156,7 +156,10 @@ async function worker() {
   while (next < journeys) {
     const n = next++;
     const isMobile = n % 3 === 2;
-    views += await visit(isMobile ? mobile : desktop, n, isMobile);
+    // Not `views += await ...`: that reads `views` before the visit, and the parallel
+    // workers' visits then overwrite each other's counts (up.sh printed 15 for 48).
+    const made = await visit(isMobile ? mobile : desktop, n, isMobile);
+    views += made;
     done++;
     if (done % 5 === 0 || done === journeys) {
       console.log(`shoppers: ${done}/${journeys} journeys, ${views} page views (soft ones too)`);

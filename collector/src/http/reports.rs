@@ -5,7 +5,7 @@
 use super::auth::Authorized;
 use crate::clock::unix_secs;
 use crate::store::report::{self, Params};
-use crate::verdict::{histograms, reports as vreports, Settings};
+use crate::verdict::{reports as vreports, Settings};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use rum_beacon::F;
@@ -227,29 +227,29 @@ pub async fn get(
     })?;
     let _slot = api.slot().await?;
     let started = Instant::now();
-    let mut table = report::fetch(&api.client, &name, &sql).await.map_err(|e| {
+    let upstream = |e: &dyn std::fmt::Display| {
         tracing::warn!(report = %name, error = %e, "report query failed");
         ApiError::Upstream(e.to_string())
-    })?;
+    };
     let mut verdict = serde_json::Value::Null;
-    if vreports::NAMES.contains(&name.as_str()) {
-        let data = histograms::from_table(&table, api.weight_floor(&p.site))
-            .map_err(|e| ApiError::Upstream(e.to_string()))?;
-        let pair = match p.releases.as_slice() {
-            [b, c] => Some((b.clone(), c.clone())),
-            _ => vreports::latest_pair(&data),
-        };
-        let v = pair.map(|(b, c)| (vreports::verdict(&data, &b, &c, &api.verdict), b, c));
-        table = match (name.as_str(), &v) {
-            ("compare", Some((v, ..))) => vreports::compare(v),
-            ("compare", None) => return Err(bad("compare: fewer than two releases in the window")),
-            _ => vreports::releases(&data),
-        };
-        if let Some((v, b, c)) = v {
+    let table = if vreports::NAMES.contains(&name.as_str()) {
+        let floor = api.weight_floor(&p.site);
+        let computed =
+            match vreports::compute(&name, &api.client, &api.db, &p, floor, &api.verdict).await {
+                Ok(c) => c,
+                Err(e @ vreports::ComputeError::NoPair) => return Err(bad(e.to_string())),
+                Err(e) => return Err(upstream(&e)),
+            };
+        if let Some((b, c, v)) = computed.verdict {
             verdict = json!({ "baseline": b, "canary": c, "pass": v.pass, "score": v.score,
                 "reason": v.reason, "metrics": v.metrics });
         }
-    }
+        computed.table
+    } else {
+        report::fetch(&api.client, &name, &sql)
+            .await
+            .map_err(|e| upstream(&e))?
+    };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({

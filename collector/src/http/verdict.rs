@@ -8,6 +8,7 @@ use super::auth::{same, AuthError, Authorized};
 use super::reports::{self, ApiError, ReportApi};
 use crate::clock::unix_secs;
 use crate::store::report::Params;
+use crate::verdict::histograms::{self, HistogramError};
 use crate::verdict::{self, judge, Metric, Side};
 use actix_web::http::{header, StatusCode};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
@@ -156,22 +157,37 @@ fn request(query: &str, now: u64) -> Result<Request, ApiError> {
     })
 }
 
-/// Runs a checked request: the histograms, then the judge.
+/// Runs a checked request: the releases' page views, their histograms, then the judge.
 pub async fn run(api: &ReportApi, r: &Request) -> Result<serde_json::Value, ApiError> {
     let _slot = api.slot().await?;
     let started = std::time::Instant::now();
+    let upstream = |e: HistogramError| {
+        tracing::warn!(error = %e, "verdict query failed");
+        ApiError::Upstream(e.to_string())
+    };
     let floor = api.weight_floor(&r.params.site);
-    let data = verdict::histograms::fetch(api.client(), api.db(), &r.params, floor)
+    let mut parts = histograms::summary(api.client(), api.db(), &r.params)
         .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "verdict query failed");
-            ApiError::Upstream(e.to_string())
-        })?;
+        .map_err(upstream)?;
+    let summary_ms = started.elapsed().as_secs_f64() * 1e3;
     let (baseline, canary) = r
         .pair
         .clone()
-        .or_else(|| verdict::reports::latest_pair(&data))
+        .or_else(|| verdict::reports::latest_pair(&histograms::release_data(&parts, floor)))
         .unwrap_or_default();
+    let pair = [baseline.clone(), canary.clone()];
+    histograms::read_bins(
+        api.client(),
+        api.db(),
+        &r.params,
+        &mut parts,
+        &pair,
+        &r.metrics,
+    )
+    .await
+    .map_err(upstream)?;
+    let histograms_ms = started.elapsed().as_secs_f64() * 1e3 - summary_ms;
+    let data = histograms::release_data(&parts, floor);
     let empty = Side::default();
     let (b, c) = (
         data.get(&baseline).unwrap_or(&empty),
@@ -179,8 +195,19 @@ pub async fn run(api: &ReportApi, r: &Request) -> Result<serde_json::Value, ApiE
     );
     let s = api.verdict_settings();
     let v = judge(b, c, &r.metrics, s);
+    let bins: usize = parts
+        .iter()
+        .flat_map(|p| p.bins.values())
+        .map(Vec::len)
+        .sum();
     tracing::info!(site = %r.params.site, baseline = %baseline, canary = %canary,
-        pass = v.pass, score = v.score, "verdict");
+        pass = v.pass, score = v.score, summary_ms, histograms_ms, bins,
+        total_ms = started.elapsed().as_secs_f64() * 1e3, "verdict");
+    // The minutes the rollup counted: every one the window overlaps.
+    let (from, to) = (
+        r.params.from - r.params.from % 60,
+        r.params.to.div_ceil(60) * 60,
+    );
     Ok(json!({
         "pass": v.pass,
         "score": v.score,
@@ -189,8 +216,8 @@ pub async fn run(api: &ReportApi, r: &Request) -> Result<serde_json::Value, ApiE
         "group": r.params.group,
         "baseline": { "release": baseline, "page_views": b.page_views },
         "canary": { "release": canary, "page_views": c.page_views },
-        "from": r.params.from,
-        "to": r.params.to,
+        "from": from,
+        "to": to,
         "settings": {
             "allowed_increase": s.allowed_increase,
             "confidence": s.confidence,

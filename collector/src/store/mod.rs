@@ -9,7 +9,7 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/sql.rs"));
 }
 
-pub use embedded::{MIGRATIONS, REPORTS};
+pub use embedded::{MIGRATIONS, RELEASES, REPORTS};
 
 /// A ClickHouse server version as (major, minor).
 pub type ServerVersion = (u32, u32);

@@ -55,32 +55,45 @@ pub enum Format {
     Json,
 }
 
-/// Names of the reports the binary carries (with those computed from `release_histograms`).
+/// Names of the reports the binary carries (with those computed from the release rollup).
 pub fn names() -> Vec<&'static str> {
     let computed = crate::verdict::reports::NAMES.iter().copied();
     REPORTS.iter().map(|(n, _)| *n).chain(computed).collect()
 }
 
-/// The SQL template behind report `name`: the release reports are computed from
-/// `release_histograms`.
+/// The SQL template of report `name` (`None` for the computed release reports).
 fn template(name: &str) -> Option<&'static str> {
-    let name = if crate::verdict::reports::NAMES.contains(&name) {
-        "release_histograms"
-    } else {
-        name
-    };
     REPORTS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// The SQL of report `name` with the parameters filled in.
+/// The SQL of report `name` with the parameters filled in. For a release report, the
+/// queries it runs (see [`crate::verdict::histograms`]).
 pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportError> {
+    if crate::verdict::reports::NAMES.contains(&name) {
+        return crate::verdict::histograms::print_sql(db, p, &crate::verdict::Metric::ALL);
+    }
     let text =
         template(name).ok_or_else(|| ReportError::Unknown(name.into(), names().join(", ")))?;
+    fill(name, text, &vars(db, p))
+}
+
+/// Fills `template` (of report `name`, for errors) with `vars`.
+pub fn fill(name: &str, template: &str, vars: &[(&str, String)]) -> Result<String, ReportError> {
+    sql::fill(template, vars).map_err(|e| ReportError::Template(name.into(), e))
+}
+
+/// The placeholders every report template may use, filled for `p`.
+pub fn vars(db: &str, p: &Params) -> Vec<(&'static str, String)> {
     let (site, group) = (sql::quote(&p.site), sql::quote(&p.group));
     let (from, to) = (
         format!("toDateTime({})", p.from),
         format!("toDateTime({})", p.to),
     );
+    // A rollup row stands for its whole minute: every minute the window overlaps counts,
+    // the one it starts in too. Keeping only minutes that start inside the window dropped
+    // the page views of its first (partial) minute, such as those of a release deployed
+    // at the window's start.
+    let first_minute = format!("toDateTime({})", p.from - p.from % 60);
     let bots = u8::from(p.include_bots);
     // The filters every report shares: the window, site, page group and bots.
     let scope =
@@ -98,11 +111,11 @@ pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportErro
         ),
         (
             "rollup_filter",
-            format!("minute >= {from} AND minute < {to} AND {scope} AND (is_bot = 0 OR {bots} = 1)"),
+            format!("minute >= {first_minute} AND minute < {to} AND {scope} AND (is_bot = 0 OR {bots} = 1)"),
         ),
         (
             "rollup_filter_with_bots",
-            format!("minute >= {from} AND minute < {to} AND {scope}"),
+            format!("minute >= {first_minute} AND minute < {to} AND {scope}"),
         ),
     ];
     let release_filter = if p.releases.is_empty() {
@@ -114,7 +127,7 @@ pub fn render_sql(db: &str, name: &str, p: &Params) -> Result<String, ReportErro
     vars.push(("release_filter", release_filter));
     vars.extend(crate::signals::sql_vars());
     vars.extend(THRESHOLD_VARS.iter().map(|(k, v)| (k.as_str(), v.clone())));
-    sql::fill(text, &vars).map_err(|e| ReportError::Template(name.into(), e))
+    vars
 }
 
 /// `{lcp_good}`, `{lcp_poor}`, ... for every rated field: the SQL's Core Web Vitals
@@ -399,7 +412,7 @@ mod tests {
             )
             .unwrap();
             // Reports scoped by site quote it; `signals` covers every site on purpose.
-            let text = template(name).unwrap();
+            let text = template(name).unwrap_or("{site}");
             if text.contains("{site}") || text.contains("_filter}") {
                 assert!(sql.contains("'o\\'hare'"), "{name}");
             }

@@ -1,6 +1,6 @@
 //! The canary verdict: did release B (the canary) make shoppers' experience worse than
 //! release A (the baseline)? Per metric (TTFB, FCP, LCP, INP, CLS) it reads both releases'
-//! histograms from the `releases_minute` rollup, weighs page views by 1 / sample rate, and
+//! histograms from the `releases_bins_minute` rollup, weighs page views by 1 / sample rate, and
 //! computes the p75s, a two-sided Mann-Whitney U test and the Hodges-Lehmann shift with its
 //! confidence interval ([`stats`]); then classifies the metric `high`, `low`, `pass` or
 //! `nodata` and the whole as pass or fail ([`judge`]), as Kayenta's judge does.

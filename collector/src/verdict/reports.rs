@@ -1,12 +1,83 @@
 //! The release reports, computed from the releases' histograms: `releases` (per release,
-//! page views, percentiles and the share good on all Core Web Vitals) and `compare`
-//! (a baseline and a canary side by side, with the change and its confidence).
+//! page views, percentiles and the share good on all Core Web Vitals), `compare` (a baseline
+//! and a canary side by side, with the change and its confidence) and `release_histograms`
+//! (the bins themselves, for the dashboard's distributions).
 
+use super::histograms::{self, HistogramError};
 use super::{judge, Metric, ReleaseData, Settings, Side, Verdict};
-use crate::store::report::Table;
+use crate::store::report::{Params, Table};
 
-/// Reports computed here rather than by one SQL query; both read `release_histograms`.
-pub const NAMES: [&str; 2] = ["releases", "compare"];
+/// Reports computed here rather than by one SQL query; all read the release rollup through
+/// [`histograms`].
+pub const NAMES: [&str; 3] = ["releases", "compare", "release_histograms"];
+
+/// A computed release report.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    /// The report's rows.
+    pub table: Table,
+    /// (baseline, canary, verdict): the named releases, or else the two latest.
+    pub verdict: Option<(String, String, Verdict)>,
+}
+
+/// Why a release report could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComputeError {
+    /// The rollup could not be read.
+    #[error(transparent)]
+    Histograms(#[from] HistogramError),
+    /// `compare` without two releases.
+    #[error("compare: fewer than two releases in the window")]
+    NoPair,
+}
+
+/// Computes release report `name` (one of [`NAMES`]) for `p`; `p.releases`, when two, are
+/// the baseline and the canary. `releases` lists every release in the window whatever is
+/// named; the others read only the pair's histograms (`release_histograms` every release's
+/// when none is named and there is no pair).
+pub async fn compute(
+    name: &str,
+    client: &clickhouse::Client,
+    db: &str,
+    p: &Params,
+    min_sample_rate: f64,
+    settings: &Settings,
+) -> Result<Computed, ComputeError> {
+    let named = match p.releases.as_slice() {
+        [b, c] => Some((b.clone(), c.clone())),
+        _ => None,
+    };
+    let every = Params {
+        releases: Vec::new(),
+        ..p.clone()
+    };
+    let scope = if name == "releases" || named.is_none() {
+        &every
+    } else {
+        p
+    };
+    let mut parts = histograms::summary(client, db, scope).await?;
+    let pair = named.or_else(|| latest_pair(&histograms::release_data(&parts, min_sample_rate)));
+    if name == "compare" && pair.is_none() {
+        return Err(ComputeError::NoPair);
+    }
+    let read: Vec<String> = match (&pair, name) {
+        (_, "releases") | (None, _) => Vec::new(),
+        (Some((b, c)), _) => vec![b.clone(), c.clone()],
+    };
+    histograms::read_bins(client, db, scope, &mut parts, &read, &Metric::ALL).await?;
+    let data = histograms::release_data(&parts, min_sample_rate);
+    let verdict = pair.map(|(b, c)| {
+        let v = verdict(&data, &b, &c, settings);
+        (b, c, v)
+    });
+    let table = match (name, &verdict) {
+        ("compare", Some((_, _, v))) => compare(v),
+        ("release_histograms", _) => histograms::table(&parts),
+        _ => releases(&data),
+    };
+    Ok(Computed { table, verdict })
+}
 
 fn num(x: Option<f64>) -> String {
     x.filter(|x| x.is_finite())
