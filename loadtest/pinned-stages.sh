@@ -15,13 +15,13 @@ cd "$(dirname "$0")/.."
 rounds=${1:-3}; secs=${2:-8}
 bench=${PINNED_INGEST:-../shared/bench/pinned-ingest.sh}
 [ -f "$bench" ] || { echo "needs $bench"; exit 2; }
+median() { awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for stage in read parse encode full; do
   extra=""; [ "$stage" != full ] && extra="RUM_BENCH_STOP_AFTER=$stage"
   out=$(EXTRA_ENV="$extra ${EXTRA_ENV:-}" bash "$bench" "$rounds" "$secs")
   # Each round prints "nginx ... N us/req | collector ... M us/req": medians of both.
   col=$(awk '/^round/ { for (i = 1; i <= NF; i++) if ($i == "collector") print $(i + 5) }' <<<"$out" | sort -n)
   ngx=$(awk '/^round/ { for (i = 1; i <= NF; i++) if ($i == "nginx") print $(i + 5) }' <<<"$out" | sort -n)
-  median() { awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
   printf '%-7s collector %5s us CPU/beacon (rounds: %s), nginx %s\n' "$stage" \
     "$(median <<<"$col")" "$(echo $col)" "$(median <<<"$ngx")"
 done
