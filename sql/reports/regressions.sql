@@ -3,8 +3,10 @@
 -- the last 15 minutes, then each baseline: the same minutes a day earlier, the hours before),
 -- metric (TTFB, FCP, LCP, INP, CLS in thousandths) and log-scale bin of 1 % width. The
 -- collector runs a rank test on these histograms, so the answer stays small at any traffic.
--- Raw rows, because the rollups' percentile states cannot give ranks; first beacons (seq = 1)
--- as in the rollups; people only. Read by position into signals::regression::Row.
+-- Raw rows, because the rollups' percentile states cannot give ranks; people only. FINAL:
+-- each page view once with its latest beacon, as the other raw-row reports. (Not seq = 1:
+-- merges keep only a page view's highest seq, so a view that sent an update would leave the
+-- check once its parts merged.) Read by position into signals::regression::Row.
 SELECT
     site,
     g AS page_group,
@@ -20,8 +22,8 @@ FROM
         toUInt32(now() - received_at) AS age,
         {regression_span} AS s,
         {regression_values} AS xs
-    FROM {db}.page_views
-    WHERE seq = 1 AND is_bot = 0
+    FROM {db}.page_views FINAL
+    WHERE is_bot = 0
       AND received_at > now() - {regression_lookback_seconds}
       AND received_at <= now()
       AND s != 255
