@@ -322,12 +322,13 @@ fn check_text(s: &str, max: usize) -> Result<(), Reject> {
     }
 }
 
+/// Drops, and counts, a value outside 0..=max (the parser refuses what is not a finite
+/// number). A negative value is dropped rather than refused: sub-parts an agent derives by
+/// subtraction from rounded timings (INP is rounded to 8 ms) can come out a little below
+/// zero, and that must not cost the page view its other metrics.
 fn check_number(v: &mut Value<'_>, max: f64, out: &mut Validated) -> Result<(), Reject> {
     if let Value::Num(x) = *v {
-        if !x.is_finite() || x < 0.0 {
-            return Err(Reject::InvalidMetric);
-        }
-        if x > max {
+        if !(0.0..=max).contains(&x) {
             *v = Value::Absent;
             out.dropped_metrics += 1;
         }

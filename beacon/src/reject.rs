@@ -48,8 +48,6 @@ reasons! {
     StringTooLong => "string_too_long",
     /// A string holds a control character (NUL, newline, ...).
     ControlCharacter => "control_character",
-    /// A metric is negative or not a number.
-    InvalidMetric => "invalid_metric",
     /// Sample rate outside (0, 1].
     InvalidSampleRate => "invalid_sample_rate",
     /// More custom dimensions than allowed.

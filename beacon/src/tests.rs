@@ -130,8 +130,9 @@ fn each_reason_is_produced() {
         Reject::StringTooLong
     );
     assert_eq!(
-        reject(&g.replace("\"ttfb\":120.5", "\"ttfb\":-3")),
-        Reject::InvalidMetric
+        reject(&g.replace("\"ttfb\":120.5", "\"ttfb\":1e999")),
+        Reject::InvalidJson,
+        "a number that overflows is not JSON a browser writes"
     );
     assert_eq!(
         reject(&g.replace("\"sample\":0.5", "\"sample\":0")),
@@ -154,6 +155,17 @@ fn absurd_metrics_are_dropped_not_kept() {
     let mut b = Beacon::parse(json.as_bytes()).unwrap();
     assert_eq!(b.validate().unwrap().dropped_metrics, 1);
     assert_eq!(b.num(F::Lcp), None);
+}
+
+#[test]
+fn negative_values_are_dropped_and_the_page_view_kept() {
+    let json = good()
+        .replace("\"lcp\":800.25", "\"lcp\":-2")
+        .replace("\"ttfb\":120.5", "\"ttfb\":-0.5");
+    let mut b = Beacon::parse(json.as_bytes()).unwrap();
+    assert_eq!(b.validate().unwrap().dropped_metrics, 2);
+    assert_eq!((b.num(F::Lcp), b.num(F::Ttfb)), (None, None));
+    assert!(b.num(F::Fcp).is_some(), "the other metrics stay");
 }
 
 #[test]

@@ -99,7 +99,6 @@ fn cases() -> Vec<Case> {
             400,
             with(&format!(r#""group":"{}""#, "g".repeat(100))),
         ),
-        json("invalid_metric", 400, with(r#""ttfb":-5"#)),
         json("invalid_sample_rate", 400, with(r#""sample":2"#)),
         json(
             "too_many_dimensions",

@@ -73,7 +73,7 @@ function scriptAttribution(body, start) {
   });
   if (!last) return;
   /* INP's duration is rounded to 8 ms, so the paint can come out a little before the frame's
-   * end: a negative duration here refused the whole beacon (invalid_metric). */
+   * end; clamped at 0, since the collector drops (and counts) a negative value. */
   if (last.startTime + last.duration >= processed) drawn = Math.max(0, paint - last.startTime - last.duration);
   body.inp_script_total = scripts;
   body.inp_style_layout = layout;
