@@ -293,8 +293,14 @@ fn check(kind: Kind, v: &mut Value<'_>, out: &mut Validated) -> Result<(), Rejec
             }
             Ok(())
         }
-        (Kind::Ms, v) => check_number(v, MAX_TIMING_MS, out),
-        (Kind::Number { max }, v) => check_number(v, max, out),
+        (Kind::Ms, v) => {
+            drop_out_of_range(v, MAX_TIMING_MS, out);
+            Ok(())
+        }
+        (Kind::Number { max }, v) => {
+            drop_out_of_range(v, max, out);
+            Ok(())
+        }
         (Kind::Sample, Value::Num(s)) if !(*s > 0.0 && *s <= 1.0) => Err(Reject::InvalidSampleRate),
         (Kind::Dims, Value::Dims(d)) => d.validate(),
         _ => Ok(()),
@@ -326,14 +332,13 @@ fn check_text(s: &str, max: usize) -> Result<(), Reject> {
 /// number). A negative value is dropped rather than refused: sub-parts an agent derives by
 /// subtraction from rounded timings (INP is rounded to 8 ms) can come out a little below
 /// zero, and that must not cost the page view its other metrics.
-fn check_number(v: &mut Value<'_>, max: f64, out: &mut Validated) -> Result<(), Reject> {
+fn drop_out_of_range(v: &mut Value<'_>, max: f64, out: &mut Validated) {
     if let Value::Num(x) = *v {
         if !(0.0..=max).contains(&x) {
             *v = Value::Absent;
             out.dropped_metrics += 1;
         }
     }
-    Ok(())
 }
 
 /// Site keys and page-view ids: ASCII letters, digits, `-`, `_` and `.`.

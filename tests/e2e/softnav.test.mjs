@@ -289,7 +289,7 @@ test("each of the four views is one page view, counted once in every report", as
   assert.equal(Number(final[0].n), 4, "FINAL (what the raw-row reports read) gives one row per view");
 
   // What each report must count, from the views' latest beacons (reports over page_views
-  // FINAL) or their first ones (the rollups and the regression check).
+  // FINAL, the regression check among them) or their first ones (the rollups).
   const GROUPS = { list: 1, product: 1, cart: 1, checkout: 1 };
   const withInp = last.filter((r) => r.inp_ms !== null);
   const scripted = withInp.filter((r) => r.inp_script_url !== "");
