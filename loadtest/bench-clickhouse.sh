@@ -22,7 +22,7 @@ sed -e "s/{db}/$db/g" -e "s/{rows}/$rows/g" loadtest/generate-page-views.sql | c
 insert=$(echo "$(date +%s.%N) - $start" | bc)
 # Each rollup merged into one part, as background merges leave a running system's recent
 # minutes (fresh small parts would hide what a query for the last minutes costs then).
-for rollup in page_groups_minute_data page_views_minute_data; do
+for rollup in page_groups_minute_data page_views_minute_data releases_bins_minute_data; do
   echo "OPTIMIZE TABLE $db.$rollup FINAL" | ch
 done
 # Timings are of a settled server: background merges of the bulk insert finished (at most
@@ -60,5 +60,6 @@ time_query "rollup by device and country, last hour: page views and p75 LCP (\`p
    GROUP BY device_class, country_code ORDER BY views DESC"
 time_query "raw, one day: p50-p99 per page group (\`report percentiles --since 1d\`)" "$(sql_of percentiles --since 1d)"
 time_query "signals refresh (\`report signals\`)" "$(sql_of signals)"
+time_query "regression check refresh (\`report regressions\`)" "$(sql_of regressions)"
 time_query "forecast input, 8 days per minute (\`report traffic_history\`)" "$(sql_of traffic_history)"
 [[ ${KEEP:-} ]] || echo "DROP DATABASE IF EXISTS $db" | ch

@@ -406,6 +406,17 @@ fn one() -> f64 {
 }
 
 impl Config {
+    /// The lowest sample rate a page view of `site` weighs by in reports: the floor raised
+    /// at ingest (the site's `min_sample`, else `server.min_sample_rate`), times the site's
+    /// own server-side `sample`.
+    pub fn weight_floor(&self, site: &str) -> f64 {
+        let server = self.server.min_sample_rate;
+        self.sites
+            .iter()
+            .find(|s| s.key == site)
+            .map_or(server, |s| s.min_sample.unwrap_or(server) * s.sample)
+    }
+
     /// Reads a file (or the defaults when `path` is `None`) and applies environment overrides.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let text = match path {

@@ -255,13 +255,7 @@ async fn release_report(
     format: report::Format,
 ) -> anyhow::Result<()> {
     let db = &cfg.clickhouse.database;
-    let floor = cfg
-        .sites
-        .iter()
-        .find(|s| s.key == params.site)
-        .map_or(cfg.server.min_sample_rate, |s| {
-            s.min_sample.unwrap_or(cfg.server.min_sample_rate) * s.sample
-        });
+    let floor = cfg.weight_floor(&params.site);
     let settings = verdict::Settings::from_config(&cfg.verdict);
     if name == "compare" && params.releases.len() == 1 {
         anyhow::bail!("compare: give both --baseline and --canary, or neither (the two latest)");

@@ -81,7 +81,12 @@ async fn migrations_and_every_report_run_and_count_each_page_view_once() {
         ))
         .await;
     }
-    wait_for(&format!("SELECT count() FROM {db}.page_views"), "213").await;
+    // One page view of no page group: it is the all-groups row's ('') once, not twice.
+    let (status, _) = c
+        .post(r#"{"v":1,"site":"nogroup","pv":"nogroup00001","seq":1,"url":"https://shop.example/","ttfb":70,"lcp":800}"#)
+        .await;
+    assert_eq!(status, 204);
+    wait_for(&format!("SELECT count() FROM {db}.page_views"), "214").await;
 
     let names = cli(&db, &["report", "--list"]);
     let mut names: Vec<&str> = names.split_whitespace().collect();
@@ -97,11 +102,11 @@ async fn migrations_and_every_report_run_and_count_each_page_view_once() {
     for phase in ["before merges", "after OPTIMIZE"] {
         // Every report, whether it reads `page_views FINAL` or a rollup of first beacons
         // (signals covers every site, so only this site's rows are looked at).
-        for name in &names {
-            for row in report(&db, name, &["--site", "once"]) {
-                let other_site = row.get("site").is_some_and(|s| s != "once");
+        for (name, site) in names.iter().flat_map(|n| [(n, "once"), (n, "nogroup")]) {
+            for row in report(&db, name, &["--site", site]) {
+                let other_site = row.get("site").is_some_and(|s| s != site);
                 if let (Some(views), false) = (row.get("page_views"), other_site) {
-                    assert_eq!(num(views), 1.0, "{phase}: {name} counts it once: {row}");
+                    assert_eq!(num(views), 1.0, "{phase}: {name} counts {site} once: {row}");
                 }
             }
         }

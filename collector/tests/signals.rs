@@ -250,7 +250,7 @@ async fn a_slower_last_quarter_hour_is_flagged_with_its_size_and_a_steady_one_is
     for (baseline, ages) in [("day_before", day_before), ("preceding_hours", preceding)] {
         let b = &lcp[baseline];
         assert_eq!(b["worse"], true, "{baseline}: {b}");
-        // The size is the raw rows' p75 change, give or take the 1 % bins.
+        // The size is the raw rows' p75 change, give or take the rollup's bins.
         let want = exact_p75(&db, "slow", "lcp_ms", around(current)).await
             / exact_p75(&db, "slow", "lcp_ms", around(ages)).await
             - 1.0;

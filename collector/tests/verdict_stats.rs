@@ -1,6 +1,6 @@
 //! The verdict's statistics against scipy: the Mann-Whitney U and its p-value equal
-//! `scipy.stats.mannwhitneyu` (two-sided, tie-corrected, continuity-corrected) within 1e-9
-//! relative on the same binned samples, and the Hodges-Lehmann shift and interval equal a
+//! `scipy.stats.mannwhitneyu` (two-sided and "greater", tie-corrected, continuity-corrected)
+//! within 1e-9 relative on the same binned samples, and the Hodges-Lehmann shift and interval equal a
 //! brute-force computation over every pairwise difference. Python runs from `.state/venv`
 //! (`scripts/setup.sh` installs `tests/sql/requirements.txt`); without it this test fails.
 
@@ -173,6 +173,11 @@ fn mann_whitney_and_hodges_lehmann_equal_the_references() {
         let t = mann_whitney(&x, &y).unwrap();
         close(t.u, r["u"].as_f64().unwrap(), &format!("{}: U", c.name));
         close(t.p, r["p"].as_f64().unwrap(), &format!("{}: p", c.name));
+        close(
+            t.p_greater,
+            r["p_greater"].as_f64().unwrap(),
+            &format!("{}: one-sided p", c.name),
+        );
         if c.hl {
             let h = hodges_lehmann(&x, &y, 0.98).unwrap();
             let s = &r["shift"];

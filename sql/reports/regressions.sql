@@ -1,34 +1,60 @@
 -- The regression check of /v1/signals (collector/src/signals/regression.rs fills the lists
--- from its declarations): page views per site and page group ('' = all groups), span (0 =
--- the last 15 minutes, then each baseline: the same minutes a day earlier, the hours before),
--- metric (TTFB, FCP, LCP, INP, CLS in thousandths) and log-scale bin of 1 % width. The
--- collector runs a rank test on these histograms, so the answer stays small at any traffic.
--- Raw rows, because the rollups' percentile states cannot give ranks; people only. FINAL:
--- each page view once with its latest beacon, as the other raw-row reports. (Not seq = 1:
--- merges keep only a page view's highest seq, so a view that sent an update would leave the
--- check once its parts merged.) Read by position into signals::regression::Row.
+-- from its declarations): page views per site and page group, span (0 = the last 15
+-- minutes, then each baseline: the same minutes a day earlier, the hours before; whole
+-- minutes, the current one counting as the newest), metric (TTFB, FCP, LCP, INP, CLS in
+-- thousandths) and bin. The collector runs a rank test on these histograms, so the answer
+-- stays small at any traffic. People only. No rows for all groups: the collector adds each
+-- group's rows into its site's check (a page view of no group, '', counts there once).
+-- From the rollup that the release verdict reads (0011_releases_bins_minute.sql), summed
+-- over releases and sample rates: its bins (three significant digits) are as fine as the
+-- test needs, and the query reads a few rows per minute instead of every page view. Each
+-- page view counts once, with its first beacon, as in every rollup.
+-- Why grouped by numbers: grouping by (site, page group) strings and then (span, metric,
+-- bin) took most of the time; one 64-bit hash of the pair, and metric and bin packed into
+-- one number, halve it, and the names are joined back onto the few distinct keys
+-- (BENCHMARKS.md, "Regression check": 1.0 s a refresh reading page_views FINAL at 2 M page
+-- views a day, 0.16 s like this).
+-- Read by position into signals::regression::Row.
 SELECT
     site,
-    g AS page_group,
-    toUInt8(s) AS span,
-    toUInt8(m - 1) AS metric,
-    toUInt16(round(log(1 + assumeNotNull(x)) * {regression_bins_per_e})) AS bin,
-    count() AS page_views
+    page_group,
+    span,
+    metric,
+    bin,
+    page_views
 FROM
 (
     SELECT
+        k,
+        toUInt8(s) AS span,
+        toUInt8(mb % {regression_metric_slots}) AS metric,
+        toUInt32(intDiv(mb, {regression_metric_slots})) AS bin,
+        sum(v) AS page_views
+    FROM
+    (
+        SELECT
+            cityHash64(site, page_group) AS k,
+            toUInt32(toStartOfMinute(now()) - minute) AS age,
+            {regression_span} AS s,
+            {regression_bins} AS mbs,
+            {regression_views} AS vs
+        FROM {db}.releases_bins_minute
+        WHERE is_bot = 0
+          AND minute > now() - {regression_lookback_seconds}
+          AND minute <= now()
+          AND s != 255
+    )
+    ARRAY JOIN mbs AS mb, vs AS v
+    GROUP BY k, s, mb
+) AS histograms
+ANY INNER JOIN
+(
+    SELECT DISTINCT
+        cityHash64(site, page_group) AS k,
         site,
-        arrayJoin([page_group, '']) AS g,
-        toUInt32(now() - received_at) AS age,
-        {regression_span} AS s,
-        {regression_values} AS xs
-    FROM {db}.page_views FINAL
+        page_group
+    FROM {db}.releases_bins_minute
     WHERE is_bot = 0
-      AND received_at > now() - {regression_lookback_seconds}
-      AND received_at <= now()
-      AND s != 255
-)
-ARRAY JOIN xs AS x, arrayEnumerate(xs) AS m
-WHERE isNotNull(x) AND x >= 0
-GROUP BY site, page_group, span, metric, bin
-ORDER BY site, page_group, span, metric, bin
+      AND minute > now() - {regression_lookback_seconds}
+      AND minute <= now()
+) AS names USING k

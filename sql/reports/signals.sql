@@ -21,8 +21,9 @@ FROM
 (
     SELECT
         site,
-        -- Every row also counts towards the all-groups row ('').
-        arrayJoin([page_group, '']) AS g,
+        -- Every row also counts towards the all-groups row (''); a row of no group is
+        -- already one of its rows, and counts once.
+        arrayJoin(if(page_group = '', [''], [page_group, ''])) AS g,
         w,
         prev,
         countMerge(page_views) / sample_rate AS v,

@@ -3,7 +3,7 @@
 Reads JSON cases from argv[1]: [{"name", "x": [...], "y": [...], "confidence", "hl"}] with x the
 baseline and y the canary (already expanded: a value repeated once per page view), and prints
 for each: scipy's two-sided, tie-corrected, continuity-corrected Mann-Whitney U of y against x
-and its p-value, and (when "hl") the Hodges-Lehmann shift and its interval computed the long
+and its p-value, the one-sided p-value of y being greater, and (when "hl") the Hodges-Lehmann shift and its interval computed the long
 way: every pairwise difference, sorted."""
 
 import json
@@ -32,7 +32,10 @@ def main():
         y = np.asarray(case["y"], dtype=float)
         r = stats.mannwhitneyu(y, x, alternative="two-sided", method="asymptotic",
                                use_continuity=True)
-        res = {"name": case["name"], "u": float(r.statistic), "p": float(r.pvalue)}
+        greater = stats.mannwhitneyu(y, x, alternative="greater", method="asymptotic",
+                                     use_continuity=True)
+        res = {"name": case["name"], "u": float(r.statistic), "p": float(r.pvalue),
+               "p_greater": float(greater.pvalue)}
         if case.get("hl"):
             res["shift"] = hodges_lehmann(x, y, case["confidence"])
         out.append(res)

@@ -50,13 +50,11 @@ impl ReportApi {
     /// The verdict's settings and weight floors of configuration `cfg`.
     pub fn configured(mut self, cfg: &crate::config::Config) -> ReportApi {
         self.verdict = Settings::from_config(&cfg.verdict);
-        let server = cfg.server.min_sample_rate;
-        // As at ingest: the site's floor, times its own server-side sampling.
         let sites = cfg
             .sites
             .iter()
-            .map(|s| (s.key.clone(), s.min_sample.unwrap_or(server) * s.sample));
-        self.floors = (sites.collect(), server);
+            .map(|s| (s.key.clone(), cfg.weight_floor(&s.key)));
+        self.floors = (sites.collect(), cfg.server.min_sample_rate);
         self
     }
 

@@ -1,16 +1,18 @@
 //! Regressions without releases: per metric, whether the last [`WINDOW_MINUTES`] are
 //! significantly worse than each of the [`BASELINES`] (the same minutes a day earlier, and
 //! the hours before), with the size of the change (relative p75 change) and a one-sided
-//! Mann-Whitney U p-value. Computed once per refresh from binned raw page views
+//! Mann-Whitney U p-value. Computed once per refresh from the binned rollup
 //! (`sql/reports/regressions.sql`); requests read the result.
 //!
-//! Why raw rows and bins: the rollups keep percentile states, which cannot give a rank test.
-//! The query groups page views by a log-scale bin of 1 % width ([`BINS_PER_E`]), so the
-//! answer stays small whatever the traffic, and the test is exact (tie-corrected) on the
-//! binned values. Each page view counts once: the test's evidence is what was observed, and
+//! Why histograms: a rank test needs the values, not percentile states; the rollup that the
+//! release verdict reads (`releases_bins_minute`) keeps each minute's page views per bin of
+//! three significant digits, so the query reads a few rows per minute whatever the traffic,
+//! and the test is exact (tie-corrected) on the binned values. Each page view counts once,
+//! with its first beacon, as in every rollup: the test's evidence is what was observed, and
 //! one client cannot weigh more than its own page view.
 
 use super::WINDOWS;
+use crate::verdict::stats::{mann_whitney, Sample};
 pub use crate::verdict::Metric;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -60,31 +62,30 @@ pub const ALPHA: f64 = 0.01;
 pub const MIN_P75_CHANGE: f64 = 0.10;
 /// Page views each side needs before it is tested.
 pub const MIN_PAGE_VIEWS: u64 = 100;
-/// Bins per factor e of a value: `bin = round(ln(1 + x) · BINS_PER_E)`, so a bin is 1 %
-/// wide (exact 1 ms steps below 100 ms).
-pub const BINS_PER_E: f64 = 100.0;
-
-/// The value a bin of metric `m` stands for (its centre), in the metric's unit. Values are
-/// binned in units of [`Metric::bins_per_unit`] (CLS in thousandths, so that its bins are as
-/// fine as those of milliseconds).
-pub fn value_of(m: Metric, bin: u16) -> f64 {
-    (f64::from(bin) / BINS_PER_E).exp_m1() / m.bins_per_unit()
+/// The value a bin of metric `m` stands for, in the metric's unit: the rollup's bins are
+/// values rounded to three significant digits, in units of [`Metric::bins_per_unit`].
+pub fn value_of(m: Metric, bin: u32) -> f64 {
+    f64::from(bin) / m.bins_per_unit()
 }
 
+/// Room for each metric's index in the query's packed (bin, metric) number: `bin *
+/// METRIC_SLOTS + metric` (a power of two, so the packing is a shift).
+pub const METRIC_SLOTS: usize = Metric::ALL.len().next_power_of_two();
+
 /// The placeholders of `sql/reports/regressions.sql`, generated from the declarations above.
-pub fn sql_vars() -> [(&'static str, String); 4] {
-    let values: Vec<String> = Metric::ALL
+pub fn sql_vars() -> [(&'static str, String); 5] {
+    // Two arrays per rollup row, every metric's histogram in Metric::ALL order: packed
+    // (bin, metric) numbers, and the page views of each.
+    let column = |m: &Metric, part: &str| format!("`{}Map.{part}`", m.name());
+    let bins: Vec<String> = Metric::ALL
         .iter()
-        .map(|m| {
-            let column = m.field().spec().column;
-            let scale = m.bins_per_unit();
-            if scale == 1.0 {
-                column.to_string()
-            } else {
-                format!("{column} * {scale}")
-            }
+        .enumerate()
+        .map(|(i, m)| {
+            let bin = column(m, "bin");
+            format!("arrayMap(b -> toUInt64(b) * {METRIC_SLOTS} + {i}, {bin})")
         })
         .collect();
+    let views: Vec<String> = Metric::ALL.iter().map(|m| column(m, "views")).collect();
     let span = |s: &Span| {
         format!(
             "age >= {} AND age < {}",
@@ -106,13 +107,20 @@ pub fn sql_vars() -> [(&'static str, String); 4] {
         .max()
         .unwrap_or(0);
     [
-        ("regression_values", format!("[{}]", values.join(", "))),
+        (
+            "regression_bins",
+            format!("arrayConcat({})", bins.join(", ")),
+        ),
+        (
+            "regression_views",
+            format!("arrayConcat({})", views.join(", ")),
+        ),
         (
             "regression_span",
             format!("multiIf({}, {NO_SPAN})", arms.join(", ")),
         ),
         ("regression_lookback_seconds", lookback.to_string()),
-        ("regression_bins_per_e", BINS_PER_E.to_string()),
+        ("regression_metric_slots", METRIC_SLOTS.to_string()),
     ]
 }
 
@@ -124,20 +132,17 @@ const NO_SPAN: u8 = 255;
 pub struct Row {
     /// Site key.
     pub site: String,
-    /// Page group; empty for all groups.
+    /// Page group; empty for page views of no group.
     pub page_group: String,
     /// 0: the window under test; 1 + index into [`BASELINES`].
     pub span: u8,
     /// Index into [`Metric::ALL`].
     pub metric: u8,
-    /// Log-scale bin of the value ([`BINS_PER_E`]).
-    pub bin: u16,
+    /// The value's bin ([`value_of`]).
+    pub bin: u32,
     /// Page views in the bin.
     pub page_views: u64,
 }
-
-/// Page views per bin, ascending by bin.
-type Histogram = Vec<(u16, u64)>;
 
 /// The window under test against one baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -211,24 +216,30 @@ pub struct Regressions {
     pub by_key: BTreeMap<(String, String), Regression>,
 }
 
-/// Runs the checks on the query's rows (ordered by site, group, span, metric and bin).
+/// Runs the checks on the query's rows (in any order): one per (site, page group), and
+/// one per site for all groups ('') that adds up its groups' rows.
 pub fn regressions(rows: &[Row], computed_at: u64) -> Regressions {
-    // (site, group) → [span][metric] → histogram
-    type Spans = [[Histogram; Metric::ALL.len()]; 1 + BASELINES.len()];
-    let mut hists: BTreeMap<(&str, &str), Spans> = BTreeMap::new();
+    // (site, group) → [span][metric] → (bin, page views)
+    type Spans = [[Vec<(u32, f64)>; Metric::ALL.len()]; 1 + BASELINES.len()];
+    let mut pairs: BTreeMap<(&str, &str), Spans> = BTreeMap::new();
     for r in rows {
         let (span, metric) = (usize::from(r.span), usize::from(r.metric));
         if span > BASELINES.len() || metric >= Metric::ALL.len() {
             continue;
         }
-        hists.entry((&r.site, &r.page_group)).or_default()[span][metric]
-            .push((r.bin, r.page_views));
+        let pair = (r.bin, r.page_views as f64);
+        // A page view of no group is already the all-groups row's: once, not twice.
+        if !r.page_group.is_empty() {
+            pairs.entry((&r.site, &r.page_group)).or_default()[span][metric].push(pair);
+        }
+        pairs.entry((&r.site, "")).or_default()[span][metric].push(pair);
     }
-    let by_key = hists
+    let by_key = pairs
         .into_iter()
         .map(|((site, group), spans)| {
-            let checks =
-                Metric::ALL.map(|m| check(m, &spans[0][m as usize], |b| &spans[1 + b][m as usize]));
+            let samples = spans.map(|metrics| metrics.map(Sample::from_pairs));
+            let checks = Metric::ALL
+                .map(|m| check(m, &samples[0][m as usize], |b| &samples[1 + b][m as usize]));
             ((site.to_string(), group.to_string()), Regression(checks))
         })
         .collect();
@@ -238,23 +249,20 @@ pub fn regressions(rows: &[Row], computed_at: u64) -> Regressions {
     }
 }
 
-fn check<'h>(
-    m: Metric,
-    cur: &Histogram,
-    baseline: impl Fn(usize) -> &'h Histogram,
-) -> MetricRegression {
-    let n = total(cur);
-    let p75 = p75(cur).map(|b| value_of(m, b));
+fn check<'s>(m: Metric, cur: &Sample, baseline: impl Fn(usize) -> &'s Sample) -> MetricRegression {
+    let n = cur.total() as u64;
+    let p75 = p75_of(m, cur);
     let against = std::array::from_fn(|i| {
         let base = baseline(i);
-        let bn = total(base);
+        let bn = base.total() as u64;
         let baseline_p75 = p75_of(m, base);
         let p75_change = match (p75, baseline_p75) {
             (Some(c), Some(b)) if b > 0.0 => Some(c / b - 1.0),
             _ => None,
         };
-        let p_value =
-            (n >= MIN_PAGE_VIEWS && bn >= MIN_PAGE_VIEWS).then(|| rank_test::p_greater(cur, base));
+        let p_value = (n >= MIN_PAGE_VIEWS && bn >= MIN_PAGE_VIEWS)
+            .then(|| mann_whitney(base, cur).map(|t| t.p_greater))
+            .flatten();
         let worse =
             p_value.is_some_and(|p| p < ALPHA) && p75_change.is_some_and(|c| c >= MIN_P75_CHANGE);
         Comparison {
@@ -274,208 +282,147 @@ fn check<'h>(
     }
 }
 
-fn total(h: &Histogram) -> u64 {
-    h.iter().map(|(_, n)| n).sum()
-}
-
-fn p75_of(m: Metric, h: &Histogram) -> Option<f64> {
-    p75(h).map(|b| value_of(m, b))
-}
-
-/// The bin of the 75th percentile (nearest rank: the first bin whose cumulative count
-/// reaches 75 % of the total).
-fn p75(h: &Histogram) -> Option<u16> {
-    let n = total(h);
-    let rank = (0.75 * n as f64).ceil().max(1.0) as u64;
-    let mut seen = 0;
-    h.iter().find_map(|(bin, k)| {
-        seen += k;
-        (n > 0 && seen >= rank).then_some(*bin)
-    })
-}
-
-/// A small private Mann-Whitney U test on histograms (one-sided, "x is higher than y"),
-/// normal approximation with tie and continuity correction: what
-/// `scipy.stats.mannwhitneyu(x, y, alternative="greater", method="asymptotic")` computes.
-/// To be merged with the verdict's statistics module.
-mod rank_test {
-    use super::Histogram;
-
-    /// U of `x` (pairs where x is higher, ties counting a half) and the tie term
-    /// Σ (t³ − t) over the tied groups of both samples together.
-    pub fn u_and_ties(x: &Histogram, y: &Histogram) -> (f64, f64) {
-        let (mut i, mut j) = (0, 0);
-        let (mut below_y, mut u, mut ties) = (0.0, 0.0, 0.0);
-        while i < x.len() || j < y.len() {
-            let bin = match (x.get(i), y.get(j)) {
-                (Some(a), Some(b)) => a.0.min(b.0),
-                (Some(a), None) => a.0,
-                (None, Some(b)) => b.0,
-                (None, None) => unreachable!(),
-            };
-            let nx = match x.get(i) {
-                Some(&(b, k)) if b == bin => {
-                    i += 1;
-                    k as f64
-                }
-                _ => 0.0,
-            };
-            let ny = match y.get(j) {
-                Some(&(b, k)) if b == bin => {
-                    j += 1;
-                    k as f64
-                }
-                _ => 0.0,
-            };
-            u += nx * (below_y + 0.5 * ny);
-            below_y += ny;
-            let t = nx + ny;
-            ties += t * t * t - t;
-        }
-        (u, ties)
-    }
-
-    /// The one-sided p-value of `x` being higher than `y`.
-    pub fn p_greater(x: &Histogram, y: &Histogram) -> f64 {
-        let n1 = super::total(x) as f64;
-        let n2 = super::total(y) as f64;
-        let n = n1 + n2;
-        let (u, ties) = u_and_ties(x, y);
-        let var = n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
-        if var <= 0.0 {
-            return 1.0; // every value tied: no evidence either way
-        }
-        let z = (u - n1 * n2 / 2.0 - 0.5) / var.sqrt();
-        0.5 * erfc(z / std::f64::consts::SQRT_2)
-    }
-
-    /// The complementary error function (Numerical Recipes' Chebyshev fit, relative error
-    /// below 1.2e-7 everywhere: ample for a threshold at 0.01).
-    pub fn erfc(x: f64) -> f64 {
-        let z = x.abs();
-        let t = 1.0 / (1.0 + 0.5 * z);
-        let poly = -z * z - 1.265_512_23
-            + t * (1.000_023_68
-                + t * (0.374_091_96
-                    + t * (0.096_784_18
-                        + t * (-0.186_288_06
-                            + t * (0.278_868_07
-                                + t * (-1.135_203_98
-                                    + t * (1.488_515_87
-                                        + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-        let r = t * poly.exp();
-        if x >= 0.0 {
-            r
-        } else {
-            2.0 - r
-        }
-    }
+/// The p75 of a histogram (nearest rank: the first bin whose page views reach 75 % of all),
+/// in the metric's unit.
+fn p75_of(m: Metric, s: &Sample) -> Option<f64> {
+    (!s.is_empty())
+        .then(|| s.quantile(0.75))
+        .flatten()
+        .map(|b| value_of(m, b))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A histogram of values (already bins).
-    fn hist(values: &[u16]) -> Histogram {
-        let mut h: BTreeMap<u16, u64> = BTreeMap::new();
-        for v in values {
-            *h.entry(*v).or_default() += 1;
-        }
-        h.into_iter().collect()
-    }
-
     #[test]
-    fn u_counts_the_pairs_where_x_is_higher_with_ties_as_halves() {
-        let x = [3u16, 5, 5, 9, 12, 12, 12];
-        let y = [1u16, 5, 7, 12, 20];
-        let brute: f64 = x
-            .iter()
-            .flat_map(|a| y.iter().map(move |b| (a, b)))
-            .map(|(a, b)| match a.cmp(b) {
-                std::cmp::Ordering::Greater => 1.0,
-                std::cmp::Ordering::Equal => 0.5,
-                std::cmp::Ordering::Less => 0.0,
-            })
-            .sum();
-        let (u, ties) = rank_test::u_and_ties(&hist(&x), &hist(&y));
-        assert_eq!(u, brute);
-        // Tied groups over both: 5 ×3 and 12 ×4 → (27 − 3) + (64 − 4).
-        assert_eq!(ties, 84.0);
-    }
-
-    #[test]
-    fn erfc_matches_known_values() {
-        // erfc(0) = 1, erfc(1) = 0.157299207050285, erfc(2) = 0.004677734981047,
-        // erfc(-1) = 1.842700792949715 (Abramowitz & Stegun, table 7.1).
-        for (x, want) in [
-            (0.0, 1.0),
-            (1.0, 0.157_299_207_050_285),
-            (2.0, 0.004_677_734_981_047),
-            (-1.0, 1.842_700_792_949_715),
-        ] {
-            let got = rank_test::erfc(x);
-            assert!(
-                (got - want).abs() / want < 2e-7,
-                "erfc({x}) = {got}, not {want}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_p_value_is_the_normal_tail_of_the_standardised_tie_corrected_u() {
+    fn the_p_value_is_the_one_sided_tail_of_the_tie_corrected_u() {
         // x = 11..=30 against y = 1..=20: x wins 145 + 200 pairs and ties 10 (U = 350); the
-        // ten tied values make ten pairs of ties (Σ t³ − t = 60).
-        let x: Vec<u16> = (11..=30).collect();
-        let y: Vec<u16> = (1..=20).collect();
-        let (u, ties) = rank_test::u_and_ties(&hist(&x), &hist(&y));
-        assert_eq!((u, ties), (350.0, 60.0));
-        // σ² = 20·20/12 · (41 − 60/(40·39)); z = (350 − 200 − 0.5)/σ = 4.04589; its upper
-        // normal tail is 2.60627e-5 (Python's math.erfc).
-        let p = rank_test::p_greater(&hist(&x), &hist(&y));
-        assert!((p / 2.606_274_8e-5 - 1.0).abs() < 1e-6, "{p}");
-        // The other way round is no evidence of "higher".
-        assert!(rank_test::p_greater(&hist(&y), &hist(&x)) > 0.99);
+        // ten tied values make ten pairs of ties (Σ t³ − t = 60). σ² = 20·20/12 · (41 −
+        // 60/(40·39)); z = (350 − 200 − 0.5)/σ = 4.04589; its upper normal tail is 2.60627e-5
+        // (Python's math.erfc).
+        let sample =
+            |r: std::ops::RangeInclusive<u32>| Sample::from_pairs(r.map(|v| (v, 1.0)).collect());
+        let rows = |span: u8, values: std::ops::RangeInclusive<u32>| {
+            values.map(move |bin| Row {
+                site: "shop".into(),
+                page_group: String::new(),
+                span,
+                metric: Metric::Ttfb as u8,
+                bin,
+                page_views: 5, // 100 page views a side, enough to be tested
+            })
+        };
+        let t = mann_whitney(&sample(1..=20), &sample(11..=30)).unwrap();
+        assert_eq!(t.u, 350.0);
+        assert!((t.p_greater / 2.606_274_8e-5 - 1.0).abs() < 1e-6, "{t:?}");
+        // The check asks whether the window under test (span 0) is the higher one.
+        let r: Vec<Row> = rows(0, 11..=30).chain(rows(1, 1..=20)).collect();
+        let ttfb = regressions(&r, 1).by_key[&("shop".into(), String::new())]
+            .metric(Metric::Ttfb)
+            .against[0];
+        assert!(ttfb.p_value.unwrap() < 1e-6, "{ttfb:?}");
+        let r: Vec<Row> = rows(0, 1..=20).chain(rows(1, 11..=30)).collect();
+        let ttfb = regressions(&r, 1).by_key[&("shop".into(), String::new())]
+            .metric(Metric::Ttfb)
+            .against[0];
+        assert!(
+            ttfb.p_value.unwrap() > 0.99,
+            "the other way round is no evidence: {ttfb:?}"
+        );
+    }
+
+    /// The rollup's bin of a value in bin units (migration 0010): three significant digits.
+    fn bin(x: f64) -> u32 {
+        let step = match x {
+            x if x < 1_000.0 => 1.0,
+            x if x < 10_000.0 => 10.0,
+            x if x < 100_000.0 => 100.0,
+            _ => 1_000.0,
+        };
+        ((x / step).round() * step) as u32
     }
 
     #[test]
-    fn bins_are_one_percent_wide_and_cls_is_in_thousandths() {
-        let bin = |x: f64| ((1.0 + x).ln() * BINS_PER_E).round() as u16;
-        let lcp = value_of(Metric::Lcp, bin(2500.0));
-        assert!((lcp / 2500.0 - 1.0).abs() < 0.005, "{lcp}");
-        let cls = value_of(Metric::Cls, bin(0.1 * 1000.0));
-        assert!((cls / 0.1 - 1.0).abs() < 0.005, "{cls}");
+    fn a_bin_stands_for_its_value_and_cls_is_in_thousandths() {
+        assert_eq!(value_of(Metric::Lcp, bin(2_504.0)), 2_500.0);
         assert_eq!(
-            value_of(Metric::Ttfb, bin(50.0)).round(),
+            value_of(Metric::Ttfb, bin(50.0)),
             50.0,
-            "exact ms below 100"
+            "exact ms below 1 s"
         );
+        assert_eq!(value_of(Metric::Cls, bin(0.1 * 1000.0)), 0.1);
     }
 
     #[test]
     fn the_sql_vars_come_from_the_declarations() {
-        let vars = sql_vars();
-        assert_eq!(vars[0].1, "[ttfb_ms, fcp_ms, lcp_ms, inp_ms, cls * 1000]");
+        let vars: BTreeMap<&str, String> = sql_vars().into_iter().collect();
+        assert_eq!(METRIC_SLOTS, 8, "five metrics take three bits");
+        let bins = &vars["regression_bins"];
+        assert!(
+            bins.starts_with("arrayConcat(arrayMap(b -> toUInt64(b) * 8 + 0, `ttfbMap.bin`), "),
+            "{bins}"
+        );
+        assert!(
+            bins.ends_with("arrayMap(b -> toUInt64(b) * 8 + 4, `clsMap.bin`))"),
+            "{bins}"
+        );
         assert_eq!(
-            vars[1].1,
+            vars["regression_views"],
+            "arrayConcat(`ttfbMap.views`, `fcpMap.views`, `lcpMap.views`, `inpMap.views`, \
+             `clsMap.views`)"
+        );
+        assert_eq!(
+            vars["regression_span"],
             "multiIf(age >= 0 AND age < 900, 0, age >= 86400 AND age < 87300, 1, \
              age >= 900 AND age < 11700, 2, 255)"
         );
-        assert_eq!(vars[2].1, "87300", "a day and the window");
+        assert_eq!(
+            vars["regression_lookback_seconds"], "87300",
+            "a day and the window"
+        );
         let (_, text) = crate::store::REPORTS
             .iter()
             .find(|(n, _)| *n == "regressions")
             .expect("the query is a report");
-        for (name, _) in &vars {
+        for name in vars.keys() {
             assert!(text.contains(&format!("{{{name}}}")), "{name} used");
         }
     }
 
+    #[test]
+    fn groups_add_up_into_the_all_groups_check_and_a_view_of_no_group_counts_once() {
+        let mut r = Vec::new();
+        for (group, lo) in [("cart", 1000.0), ("list", 2000.0), ("", 3000.0)] {
+            for mut row in rows(0, Metric::Lcp, spread(lo, lo + 500.0)) {
+                row.page_group = group.into();
+                r.push(row);
+            }
+        }
+        let regs = regressions(&r, 1);
+        let views = |g: &str| {
+            regs.by_key[&("shop".to_string(), g.to_string())]
+                .metric(Metric::Lcp)
+                .page_views
+        };
+        assert_eq!(views("cart"), 400);
+        assert_eq!(views("list"), 400);
+        assert_eq!(
+            views(""),
+            1200,
+            "both groups and the views of none, each once"
+        );
+        assert_eq!(
+            regs.by_key.len(),
+            3,
+            "no check of its own for the views of no group"
+        );
+    }
+
     fn rows(span: u8, metric: Metric, values: impl Iterator<Item = f64>) -> Vec<Row> {
-        let mut h: BTreeMap<u16, u64> = BTreeMap::new();
+        let mut h: BTreeMap<u32, u64> = BTreeMap::new();
         for v in values {
-            *h.entry(((1.0 + v * metric.bins_per_unit()).ln() * BINS_PER_E).round() as u16)
-                .or_default() += 1;
+            *h.entry(bin(v * metric.bins_per_unit())).or_default() += 1;
         }
         h.into_iter()
             .map(|(bin, page_views)| Row {

@@ -78,6 +78,9 @@ pub struct MannWhitney {
     pub z: f64,
     /// Two-sided p-value.
     pub p: f64,
+    /// One-sided p-value of "`y` is larger": scipy's `alternative="greater"` for
+    /// `mannwhitneyu(y, x)` (the regression check's question).
+    pub p_greater: f64,
 }
 
 /// The tie-corrected standard deviation of U under the null hypothesis.
@@ -126,12 +129,16 @@ pub fn mann_whitney(x: &Sample, y: &Sample) -> Option<MannWhitney> {
     let s = sigma_u(x, y);
     let z = (big - n1 * n2 / 2.0 - 0.5) / s;
     // All values tied (s = 0): no evidence at all, as scipy's clipped answer.
-    let p = if s > 0.0 {
-        libm::erfc(z / std::f64::consts::SQRT_2).min(1.0)
-    } else {
-        1.0
+    let tail = |z: f64| {
+        if s > 0.0 {
+            0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
+        } else {
+            1.0
+        }
     };
-    Some(MannWhitney { u, z, p })
+    let p = (2.0 * tail(z)).min(1.0);
+    let p_greater = tail((u - n1 * n2 / 2.0 - 0.5) / s).min(1.0);
+    Some(MannWhitney { u, z, p, p_greater })
 }
 
 /// The Hodges-Lehmann estimate of the shift `y − x` with its confidence interval.

@@ -59,23 +59,27 @@ export async function agentRunning(page) {
 
 /**
  * Waits until `page` has a performance entry of `type` (named `name`, when given, with
- * `field` above `above`, when given). The page's own observers (the agent's, web-vitals')
- * registered earlier, so they have been handed the entry by the time this one is. Throws
- * after `timeout` ms.
+ * `field` above `above`, when given, starting at or after `after` on the page's clock, when
+ * given: an earlier entry that also qualifies does not end the wait). The page's own
+ * observers (the agent's, web-vitals') registered earlier, so they have been handed the
+ * entry by the time this one is. Throws after `timeout` ms.
  */
-export async function observed(page, type, { name, field, above = 0, timeout = 15000 } = {}) {
+export async function observed(page, type, { name, field, above = 0, after = 0, timeout = 15000 } = {}) {
   const found = await page.evaluate(
-    ({ type, name, field, above, timeout }) =>
+    ({ type, name, field, above, after, timeout }) =>
       new Promise((resolve) => {
         const timer = setTimeout(() => resolve(false), timeout);
         new PerformanceObserver((list, o) => {
-          const hit = list.getEntries().some((e) => (!name || e.name === name) && (!field || e[field] > above));
+          const hit = list
+            .getEntries()
+            .some((e) => (!name || e.name === name) && (!field || e[field] > above) && e.startTime >= after);
           if (hit) o.disconnect(), clearTimeout(timer), resolve(true);
         }).observe({ type, buffered: true, ...(type === "event" ? { durationThreshold: 16 } : {}) });
       }),
-    { type, name, field, above, timeout }
+    { type, name, field, above, after, timeout }
   );
-  if (!found) throw new Error(`no ${type} entry${name ? ` ${name}` : ""}${field ? ` with ${field} > ${above}` : ""} in ${timeout} ms`);
+  if (!found)
+    throw new Error(`no ${type} entry${name ? ` ${name}` : ""}${field ? ` with ${field} > ${above}` : ""}${after ? ` from ${after} ms` : ""} in ${timeout} ms`);
 }
 
 /**
