@@ -12,6 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use rum_beacon::{Beacon, Body, Value, F};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
@@ -94,12 +95,33 @@ pub async fn post(
             return refuse(&st, Refusal::RateLimited, origin);
         }
     }
-    let parsed = match Body::parse(&body, st.max_batch) {
+    // The wait for the log is the request's only suspension, and 64 or more of them wait
+    // together: what a beacon borrows (the body, its parsed values, the enrichment) is
+    // dropped before it, so that waking up does not touch it again cold.
+    let (rows, kept, summary) = match rows_of(&st, origin, ip, headers, &body) {
+        Ok(r) => r,
+        Err(answer) => return *answer,
+    };
+    drop(body);
+    commit(&st, origin, rows, kept, summary).await
+}
+
+/// The request's rows, how many beacons were kept (not sampled out) and, for an array, the
+/// summary to answer with; `Err` is an answer that ends the request here (boxed: the
+/// refusals are the rare path).
+fn rows_of(
+    st: &AppState,
+    origin: Option<&str>,
+    ip: Option<IpAddr>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Rows, u32, Option<serde_json::Value>), Box<HttpResponse>> {
+    let parsed = match Body::parse(body, st.max_batch) {
         Ok(p) => p,
-        Err(r) => return refuse(&st, Refusal::Beacon(r), origin),
+        Err(r) => return Err(refuse(st, Refusal::Beacon(r), origin).into()),
     };
     if st.bench_stop == Some(BenchStop::Parse) {
-        return cors(HttpResponse::NoContent(), origin).finish();
+        return Err(cors(HttpResponse::NoContent(), origin).finish().into());
     }
     let stage = st.enricher.current();
     let enrichment = stage.enrich(&RequestFacts {
@@ -112,7 +134,7 @@ pub async fn post(
     let now = crate::clock::unix_secs() as u32;
     let mut rows = Rows::with_capacity(512);
     let mut ctx = Ctx {
-        st: &st,
+        st,
         origin,
         rows: &mut rows,
         enrichment: &enrichment,
@@ -121,8 +143,8 @@ pub async fn post(
 
     match parsed {
         Body::One(mut b) => match ctx.accept(&mut b) {
-            Ok(kept) => ctx.commit(kept as u32, None).await,
-            Err(r) => refuse(&st, r, origin),
+            Ok(kept) => Ok((rows, kept as u32, None)),
+            Err(r) => Err(refuse(st, r, origin).into()),
         },
         Body::Many(items) => {
             // Each beacon of the array costs a token: past those the client IP has, refused.
@@ -158,10 +180,37 @@ pub async fn post(
                 "accepted": accepted, "refused": errors.len(), "errors": errors,
             });
             if accepted == 0 {
-                return cors(HttpResponse::BadRequest(), origin).json(summary);
+                return Err(cors(HttpResponse::BadRequest(), origin)
+                    .json(summary)
+                    .into());
             }
-            ctx.commit(kept, Some(summary)).await
+            Ok((rows, kept, Some(summary)))
         }
+    }
+}
+
+/// Writes the request's rows to the write-ahead log and answers once they are durable.
+async fn commit(
+    st: &AppState,
+    origin: Option<&str>,
+    rows: Rows,
+    kept: u32,
+    summary: Option<serde_json::Value>,
+) -> HttpResponse {
+    let appended = if kept == 0 || st.bench_stop.is_some() {
+        Ok(()) // everything sampled out (or a benchmark): nothing to store
+    } else {
+        st.wal.append(rows).await
+    };
+    match appended {
+        Ok(()) => {}
+        Err(AppendError::Full) => return refuse(st, Refusal::Overloaded, origin),
+        Err(AppendError::Io) => return refuse(st, Refusal::StorageUnavailable, origin),
+    }
+    st.telemetry.accepted.fetch_add(kept as u64, Relaxed);
+    match summary {
+        None => cors(HttpResponse::NoContent(), origin).finish(),
+        Some(s) => cors(HttpResponse::Ok(), origin).json(s),
     }
 }
 
@@ -227,27 +276,6 @@ impl<'a> Ctx<'a> {
         let (now, enrichment) = (self.now, self.enrichment);
         self.rows.push(|buf| row::encode(buf, now, b, enrichment));
         Ok(true)
-    }
-
-    /// Writes the request's rows to the write-ahead log and answers once they are durable.
-    async fn commit(self, rows: u32, summary: Option<serde_json::Value>) -> HttpResponse {
-        let appended = if rows == 0 || self.st.bench_stop.is_some() {
-            Ok(()) // everything sampled out (or a benchmark): nothing to store
-        } else {
-            self.st.wal.append(std::mem::take(self.rows)).await
-        };
-        match appended {
-            Ok(()) => {}
-            Err(AppendError::Full) => return refuse(self.st, Refusal::Overloaded, self.origin),
-            Err(AppendError::Io) => {
-                return refuse(self.st, Refusal::StorageUnavailable, self.origin)
-            }
-        }
-        self.st.telemetry.accepted.fetch_add(rows as u64, Relaxed);
-        match summary {
-            None => cors(HttpResponse::NoContent(), self.origin).finish(),
-            Some(s) => cors(HttpResponse::Ok(), self.origin).json(s),
-        }
     }
 }
 
