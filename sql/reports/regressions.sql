@@ -42,7 +42,7 @@ FROM
         WHERE is_bot = 0
           AND minute > now() - {regression_lookback_seconds}
           AND minute <= now()
-          AND s != 255
+          AND s != {regression_no_span}
     )
     ARRAY JOIN mbs AS mb, vs AS v
     GROUP BY k, s, mb

@@ -73,7 +73,7 @@ pub fn value_of(m: Metric, bin: u32) -> f64 {
 pub const METRIC_SLOTS: usize = Metric::ALL.len().next_power_of_two();
 
 /// The placeholders of `sql/reports/regressions.sql`, generated from the declarations above.
-pub fn sql_vars() -> [(&'static str, String); 5] {
+pub fn sql_vars() -> [(&'static str, String); 6] {
     // Two arrays per rollup row, every metric's histogram in Metric::ALL order: packed
     // (bin, metric) numbers, and the page views of each.
     let column = |m: &Metric, part: &str| format!("`{}Map.{part}`", m.name());
@@ -119,6 +119,7 @@ pub fn sql_vars() -> [(&'static str, String); 5] {
             "regression_span",
             format!("multiIf({}, {NO_SPAN})", arms.join(", ")),
         ),
+        ("regression_no_span", NO_SPAN.to_string()),
         ("regression_lookback_seconds", lookback.to_string()),
         ("regression_metric_slots", METRIC_SLOTS.to_string()),
     ]
@@ -285,10 +286,7 @@ fn check<'s>(m: Metric, cur: &Sample, baseline: impl Fn(usize) -> &'s Sample) ->
 /// The p75 of a histogram (nearest rank: the first bin whose page views reach 75 % of all),
 /// in the metric's unit.
 fn p75_of(m: Metric, s: &Sample) -> Option<f64> {
-    (!s.is_empty())
-        .then(|| s.quantile(0.75))
-        .flatten()
-        .map(|b| value_of(m, b))
+    s.quantile(0.75).map(|b| value_of(m, b))
 }
 
 #[cfg(test)]
