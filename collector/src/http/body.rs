@@ -222,6 +222,45 @@ mod tests {
         assert_eq!(inflate(b"not gzip", 100), Err(Refusal::BadEncoding));
     }
 
+    /// Like actix's payload: empty at the handler's first poll, filled (and the handler woken)
+    /// in the same pass of the dispatcher.
+    struct FedAfterFirstPoll(Option<Bytes>, bool);
+
+    impl Stream for FedAfterFirstPoll {
+        type Item = Result<Bytes, PayloadError>;
+
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            if !self.1 {
+                self.1 = true;
+                cx.waker().wake_by_ref();
+                return std::task::Poll::Pending;
+            }
+            std::task::Poll::Ready(self.0.take().map(Ok))
+        }
+    }
+
+    #[test]
+    fn a_body_handed_over_after_the_first_poll_is_read_without_arming_a_timer() {
+        // No time driver: arming a timer panics, as a timer per beacon cost a syscall.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let limits = BodyLimits {
+            max_body_bytes: 1024,
+            max_inflated_bytes: 1024,
+            timeout: Duration::from_secs(10),
+            min_bytes_per_second: 100,
+        };
+        let admission = Admission::new(1 << 20, 8);
+        let headers = HeaderMap::new();
+        let payload = FedAfterFirstPoll(Some(Bytes::from_static(b"{}")), false);
+        let body = rt.block_on(read(&headers, payload, &limits, &admission, None));
+        assert_eq!(body.unwrap(), b"{}");
+    }
+
     #[test]
     fn the_minimum_rate_leaves_a_grace_then_asks_for_the_average() {
         let t0 = Instant::now();
