@@ -95,9 +95,9 @@ pub async fn post(
             return refuse(&st, Refusal::RateLimited, origin);
         }
     }
-    // The wait for the log is the request's only suspension, and 64 or more of them wait
-    // together: what a beacon borrows (the body, its parsed values, the enrichment) is
-    // dropped before it, so that waking up does not touch it again cold.
+    // Once the body is read, the wait for the log is the request's only suspension, and 64
+    // or more of them wait together: what a beacon borrows (the body, its parsed values,
+    // the enrichment) is dropped before it, so that waking up does not touch it again cold.
     let (rows, kept, summary) = match rows_of(&st, origin, ip, headers, &body) {
         Ok(r) => r,
         Err(answer) => return *answer,
