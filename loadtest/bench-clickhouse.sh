@@ -18,7 +18,7 @@ ch() { curl -fsS "$CLICKHOUSE_URL" --data-binary @-; }
 echo "DROP DATABASE IF EXISTS $db" | ch
 RUM__CLICKHOUSE__DATABASE=$db "$bin"/collector migrate >/dev/null
 start=$(date +%s.%N)
-sed -e "s/{db}/$db/g" -e "s/{rows}/$rows/g" loadtest/generate-page-views.sql | ch
+"$bin"/loadtest fill-sql loadtest/generate-page-views.sql db=$db rows=$rows | ch
 insert=$(echo "$(date +%s.%N) - $start" | bc)
 # Each rollup merged into one part, as background merges leave a running system's recent
 # minutes (fresh small parts would hide what a query for the last minutes costs then).

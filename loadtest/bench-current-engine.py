@@ -4,20 +4,21 @@ Debian's 18.16: the same migrations, the same 10 M generated page views
 
     .state/venv/bin/python loadtest/bench-current-engine.py   (ROWS=10000000 by default)
 
-Needs the release collector (`cargo build --release -p rum-collector`) for the report SQL and
-scripts/setup.sh's venv for chdb. In process there is no HTTP round trip: compare with the
+Needs the release collector and load generator (`cargo build --release -p rum-collector -p
+rum-loadtest`) for the report SQL and the generator's, and scripts/setup.sh's venv for chdb. In process there is no HTTP round trip: compare with the
 `SELECT 1` floor of bench-clickhouse.sh."""
 
 import os
 import pathlib
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests/sql"))
-from current_engine import DB, apply_migrations, fill, report_sql, statements  # noqa: E402
+from current_engine import DB, apply_migrations, bin_dir, report_sql, statements  # noqa: E402
 
 from chdb import session  # noqa: E402
 
@@ -37,8 +38,12 @@ def main():
         if apply_migrations(s, server, quiet=True):
             sys.exit("migrations failed on the current engine")
         started = time.monotonic()
-        text = (ROOT / "loadtest/generate-page-views.sql").read_text()
-        for stmt in statements(fill(text, {"db": DB, "rows": rows})):
+        text = subprocess.run(
+            [f"{bin_dir()}/loadtest", "fill-sql", str(ROOT / "loadtest/generate-page-views.sql"),
+             f"db={DB}", f"rows={rows}"],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        for stmt in statements(text):
             s.query(stmt)
         # Rollups merged into one part each, as in bench-clickhouse.sh.
         for rollup in ("page_groups_minute_data", "page_views_minute_data"):

@@ -35,7 +35,7 @@ settle() { # background merges of the bulk insert finished (at most 5 minutes)
 echo "DROP DATABASE IF EXISTS $db" | ch
 "$bin"/collector migrate ${BEFORE:+--to 10} >/dev/null
 start=$(date +%s.%N)
-sed -e "s/{db}/$db/g" -e "s/{rows}/$rows/g" -e "s/{hours}/$hours/g" loadtest/generate-releases.sql | ch
+"$bin"/loadtest fill-sql loadtest/generate-releases.sql db=$db rows=$rows hours=$hours | ch
 insert=$(echo "$(date +%s.%N) - $start" | bc)
 settle
 

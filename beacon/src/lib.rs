@@ -13,7 +13,7 @@ mod url;
 pub use dims::Dims;
 pub use fields::{ColumnType, Field, Kind, Sender, WireType, F, FIELDS, FIELD_COUNT};
 pub use limits::*;
-pub use rating::{Rating, Thresholds};
+pub use rating::{threshold_vars, Rating, Thresholds};
 pub use reject::Reject;
 pub use url::{split_url, strip_query_and_fragment};
 

@@ -35,3 +35,18 @@ impl Thresholds {
         }
     }
 }
+
+/// `("lcp_good", "2500")`, `("lcp_poor", "4000")`, ... for every rated field: how SQL templates
+/// (reports, the benchmarks' generators) name the declared thresholds, so they rate as we do.
+pub fn threshold_vars() -> Vec<(String, String)> {
+    crate::FIELDS
+        .iter()
+        .filter_map(|f| f.rating.map(|t| (f.wire, t)))
+        .flat_map(|(wire, t)| {
+            [
+                (format!("{wire}_good"), t.good.to_string()),
+                (format!("{wire}_poor"), t.poor.to_string()),
+            ]
+        })
+        .collect()
+}

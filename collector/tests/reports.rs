@@ -204,11 +204,50 @@ async fn rollup_figures(db: &str) -> String {
     .await
 }
 
-/// `rows` generated page views (with update beacons) into `db`'s raw table, server-side.
+/// `rows` generated page views (with update beacons) into `db`'s raw table, server-side,
+/// filled as `loadtest fill-sql` fills it.
 fn generate(db: &str, rows: u32) -> String {
-    include_str!("../../loadtest/generate-page-views.sql")
-        .replace("{db}", db)
-        .replace("{rows}", &rows.to_string())
+    let mut vars = rum_beacon::threshold_vars();
+    vars.extend([("db".into(), db.into()), ("rows".into(), rows.to_string())]);
+    let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let sql = include_str!("../../loadtest/generate-page-views.sql");
+    rum_collector::store::sql::fill(sql, &vars).expect("the generator's placeholders")
+}
+
+/// The benchmarks' generated rows carry the ratings ingest would give their values, so the
+/// pass rates they are timed on are the declared thresholds' (all five rated fields).
+#[tokio::test]
+async fn generated_page_views_are_rated_by_the_declared_thresholds() {
+    let db = support::fresh_database("generated");
+    cli(&db, &["migrate"]);
+    query(&generate(&db, 3000)).await;
+    let mut seen = std::collections::BTreeSet::new();
+    for rating in rum_beacon::FIELDS {
+        let rum_beacon::Kind::Rating(of) = rating.kind else {
+            continue;
+        };
+        let (value, t) = (of.spec().column, of.spec().rating.expect("rated"));
+        let rows = query(&format!(
+            "SELECT {value}, toInt8({}) FROM {db}.page_views",
+            rating.column
+        ))
+        .await;
+        for line in rows.lines() {
+            let (v, stored) = line.split_once('\t').expect("two columns");
+            let v: f64 = v.parse().expect("a generated value");
+            let expected = t.rate(Some(v)) as i8;
+            assert_eq!(
+                stored,
+                expected.to_string(),
+                "{} of {value} = {v}",
+                rating.column
+            );
+            seen.insert(expected);
+        }
+    }
+    // Good, needs improvement and poor each occur, so rating everything alike fails too.
+    assert_eq!(seen.len(), 3, "ratings seen {seen:?}");
+    query(&format!("DROP DATABASE {db}")).await;
 }
 
 #[tokio::test]

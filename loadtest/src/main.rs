@@ -2,6 +2,7 @@
 //! loop), measures latency from each request's intended send time (no coordinated
 //! omission), and verifies end to end that every acknowledged beacon landed in ClickHouse.
 
+mod fill_sql;
 mod generate;
 mod http;
 mod progress;
@@ -41,6 +42,17 @@ enum Cmd {
         #[arg(long, default_value_t = 30)]
         wait: u64,
     },
+    /// Print a page-view generator (loadtest/generate-*.sql) ready to send to ClickHouse:
+    /// its {placeholders} filled with the NAME=VALUE pairs given (db, rows, ...) and the
+    /// declared Core Web Vitals thresholds ({lcp_good}, {lcp_poor}, ...), so generated rows are
+    /// rated as the collector rates beacons.
+    FillSql {
+        /// The SQL file.
+        file: PathBuf,
+        /// Values for its other placeholders, e.g. db=rum_bench rows=1000000.
+        #[arg(value_name = "NAME=VALUE")]
+        values: Vec<String>,
+    },
 }
 
 #[tokio::main]
@@ -55,6 +67,7 @@ async fn main() -> std::process::ExitCode {
             database,
             wait,
         } => verify::verify(&run, &dir, &clickhouse, &database, wait).await,
+        Cmd::FillSql { file, values } => fill_sql::print(&file, &values),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -44,14 +44,18 @@ def version_tuple(v):
     return tuple(int(x) for x in v.split(".")[:2])
 
 
+def bin_dir():
+    """Where the release binaries are (RUM_BIN_DIR, else the cargo target's release/)."""
+    return os.environ.get("RUM_BIN_DIR") or str(
+        pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release"
+    )
+
+
 def report_sql(args):
     """The SQL `collector report ARGS` sends for database `rum`: the collector fills its own
     report templates (`--print-sql`), so this runs exactly what the CLI would."""
-    bin_dir = os.environ.get("RUM_BIN_DIR") or str(
-        pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release"
-    )
     return subprocess.run(
-        [f"{bin_dir}/collector", "report", *args, "--print-sql"],
+        [f"{bin_dir()}/collector", "report", *args, "--print-sql"],
         env={**os.environ, "RUM__CLICKHOUSE__DATABASE": DB},
         check=True, capture_output=True, text=True,
     ).stdout

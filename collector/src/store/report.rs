@@ -130,21 +130,9 @@ pub fn vars(db: &str, p: &Params) -> Vec<(&'static str, String)> {
     vars
 }
 
-/// `{lcp_good}`, `{lcp_poor}`, ... for every rated field: the SQL's Core Web Vitals
-/// thresholds come from the beacon crate's declaration.
+/// `{lcp_good}`, `{lcp_poor}`, ... from the beacon crate's declaration, worked out once.
 static THRESHOLD_VARS: std::sync::LazyLock<Vec<(String, String)>> =
-    std::sync::LazyLock::new(|| {
-        rum_beacon::FIELDS
-            .iter()
-            .filter_map(|f| f.rating.map(|t| (f.wire, t)))
-            .flat_map(|(wire, t)| {
-                [
-                    (format!("{wire}_good"), t.good.to_string()),
-                    (format!("{wire}_poor"), t.poor.to_string()),
-                ]
-            })
-            .collect()
-    });
+    std::sync::LazyLock::new(rum_beacon::threshold_vars);
 
 /// Runs report `name`.
 pub async fn run(
