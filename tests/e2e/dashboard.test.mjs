@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { launch, shopperUserAgent } from "./lib/browser.mjs";
-import { clickhouseUrl, exec } from "./lib/clickhouse.mjs";
-import { startSystem, freshDatabase, ROOT, BIN } from "./lib/system.mjs";
+import { clickhouseUrl } from "./lib/clickhouse.mjs";
+import { startSystem, freshDatabase, tearDown, ROOT, BIN } from "./lib/system.mjs";
 
 const PASSWORD = "e2e-dashboard-password";
 const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
@@ -86,11 +86,7 @@ before(async () => {
   browser = await launch();
 });
 
-after(async () => {
-  await browser?.close();
-  await system?.stop();
-  if (system) await exec(`DROP DATABASE IF EXISTS ${system.database}`);
-});
+after(() => tearDown({ browser, system }));
 
 async function openDashboard(search, credentials = { username: "rum", password: PASSWORD }) {
   const context = await browser.newContext({ httpCredentials: credentials, viewport: { width: 1280, height: 900 } });

@@ -4,8 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, agentRunning, leave, observed } from "./lib/browser.mjs";
 import { TIMELINE, agentEntries, forcedByAgent, mainThread } from "./lib/trace.mjs";
-import { exec } from "./lib/clickhouse.mjs";
-import { startSystem, freshDatabase } from "./lib/system.mjs";
+import { startSystem, freshDatabase, tearDown } from "./lib/system.mjs";
 
 let system, browser;
 
@@ -14,11 +13,7 @@ before(async () => {
   browser = await launch();
 });
 
-after(async () => {
-  await browser?.close();
-  await system?.stop();
-  if (system) await exec(`DROP DATABASE IF EXISTS ${system.database}`);
-});
+after(() => tearDown({ browser, system }));
 
 /** Loads `url` in a fresh context prepared by `init`, hides it, returns what went wrong. */
 async function problems(url, init, { expectAgent }) {

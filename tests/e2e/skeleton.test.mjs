@@ -2,8 +2,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, agentRunning, leave, shopperUserAgent } from "./lib/browser.mjs";
-import { exec, query, waitFor } from "./lib/clickhouse.mjs";
-import { startSystem, freshDatabase } from "./lib/system.mjs";
+import { query, waitFor } from "./lib/clickhouse.mjs";
+import { startSystem, freshDatabase, tearDown } from "./lib/system.mjs";
 
 // Contexts stay open until the browser closes in after(): closing one right after the page
 // is hidden could cancel a beacon still on its way.
@@ -14,11 +14,7 @@ before(async () => {
   browser = await launch({ userAgent: shopperUserAgent() });
 });
 
-after(async () => {
-  await browser?.close();
-  await system?.stop();
-  if (system) await exec(`DROP DATABASE IF EXISTS ${system.database}`);
-});
+after(() => tearDown({ browser, system }));
 
 test("one page view: one row whose TTFB and FCP match the browser's own entries", async () => {
   const product = `e2e-${Date.now()}`;

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, agentRunning, leave, observed, setVisibility, shopperUserAgent } from "./lib/browser.mjs";
 import { exec, query, waitFor } from "./lib/clickhouse.mjs";
-import { startSystem, freshDatabase } from "./lib/system.mjs";
+import { startSystem, freshDatabase, tearDown } from "./lib/system.mjs";
 import { servePages } from "./lib/pages.mjs";
 import { installWebVitals, webVitalsViews } from "./lib/webvitals.mjs";
 
@@ -69,12 +69,7 @@ before(async () => {
   browser = await launch({ userAgent: shopperUserAgent() });
 });
 
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  await system?.stop();
-  if (system) await exec(`DROP DATABASE IF EXISTS ${system.database}`);
-});
+after(() => tearDown({ browser, pages: [site], system }));
 
 /** How many `soft-navigation` entries the browser has emitted on `page`, once at least `n`. */
 async function softNavigations(page, n) {

@@ -5,8 +5,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, agentRunning, observed, leave, setVisibility, shopperUserAgent } from "./lib/browser.mjs";
-import { exec, waitFor } from "./lib/clickhouse.mjs";
-import { startSystem, freshDatabase } from "./lib/system.mjs";
+import { waitFor } from "./lib/clickhouse.mjs";
+import { startSystem, freshDatabase, tearDown } from "./lib/system.mjs";
 import { servePages } from "./lib/pages.mjs";
 
 let system, browser, site;
@@ -28,12 +28,7 @@ before(async () => {
   browser = await launch({ userAgent: shopperUserAgent() });
 });
 
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  await system?.stop();
-  if (system) await exec(`DROP DATABASE IF EXISTS ${system.database}`);
-});
+after(() => tearDown({ browser, pages: [site], system }));
 
 /** Wire field → page_views column, for the numbers this page's beacon carries. */
 const COLUMNS = {

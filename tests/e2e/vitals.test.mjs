@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, agentRunning, leave, observed, setVisibility, shopperUserAgent } from "./lib/browser.mjs";
 import { exec, query, waitFor } from "./lib/clickhouse.mjs";
-import { startSystem, freshDatabase } from "./lib/system.mjs";
+import { startSystem, freshDatabase, tearDown } from "./lib/system.mjs";
 import { installWebVitals, webVitalsSoFar } from "./lib/webvitals.mjs";
 
 // Contexts stay open until the browser closes in after(): closing one right after the page
@@ -16,11 +16,7 @@ before(async () => {
   browser = await launch({ userAgent: shopperUserAgent() });
 });
 
-after(async () => {
-  await browser?.close();
-  await system?.stop();
-  if (system) await exec(`DROP DATABASE IF EXISTS ${system.database}`);
-});
+after(() => tearDown({ browser, system }));
 
 const COLUMNS = `page_view_id, seq, navigation_type, ttfb_ms, fcp_ms, lcp_ms, cls, inp_ms, fid_ms,
   lcp_element, lcp_url, lcp_resource_delay_ms, inp_target, inp_event, inp_input_delay_ms,

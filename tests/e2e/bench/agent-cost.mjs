@@ -6,7 +6,7 @@
 // where the loader's promise chain instantiates the wasm and runs `start()`; those carry no
 // script URL, so the empty-script variant shows what the page's own microtasks add).
 // Not a test: prints JSON.
-// The same trace attribution for the reference a merchant compares us with: web-vitals 5
+// The same trace attribution for the reference a merchant compares us with: web-vitals 6.2.3
 // (attribution build, all five metrics, JSON beacon on hide) served in rum.js' place.
 // Also without any tracing (which slows the traced code): rum.js patched to read
 // performance.now() around `start()` and around every entry into the agent's code.
@@ -15,8 +15,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { launch, leave, setVisibility, shopperUserAgent } from "../lib/browser.mjs";
-import { exec } from "../lib/clickhouse.mjs";
-import { startSystem, freshDatabase } from "../lib/system.mjs";
+import { startSystem, freshDatabase, tearDown } from "../lib/system.mjs";
 import { TIMELINE_WITH_MICROTASKS, agentEntries, forcedByAgent, mainThread } from "../lib/trace.mjs";
 
 const { values: opts } = parseArgs({ options: { runs: { type: "string", default: "21" } } });
@@ -165,9 +164,7 @@ try {
     totals.push(total);
   }
 } finally {
-  await browser.close();
-  await system.stop();
-  await exec(`DROP DATABASE IF EXISTS ${system.database}`);
+  await tearDown({ browser, system });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x) => Math.round(x * 100) / 100;

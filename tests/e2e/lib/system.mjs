@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { clickhouseUrl } from "./clickhouse.mjs";
+import { clickhouseUrl, exec } from "./clickhouse.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const BIN =
@@ -84,4 +84,15 @@ export async function startSystem({ database, collectorEnv = {} }) {
 /** A database name no other run uses. */
 export function freshDatabase(prefix) {
   return `${prefix}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+}
+
+/**
+ * Closes what a test file opened, after its tests: the browser, then the page servers, then
+ * the system, whose database is dropped. Each may be missing (its `before` failed first).
+ */
+export async function tearDown({ browser, pages = [], system }) {
+  await browser?.close();
+  for (const p of pages) await p?.close();
+  await system?.stop();
+  if (system) await exec(`DROP DATABASE IF EXISTS ${system.database}`);
 }
