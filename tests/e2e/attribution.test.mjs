@@ -4,12 +4,16 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, agentRunning, leave, observed, setVisibility, shopperUserAgent } from "./lib/browser.mjs";
-import { exec, query, waitFor } from "./lib/clickhouse.mjs";
-import { startSystem, freshDatabase } from "./lib/system.mjs";
+import { query, waitFor } from "./lib/clickhouse.mjs";
+import { startSystem, freshDatabase, tearDown } from "./lib/system.mjs";
 import { servePages } from "./lib/pages.mjs";
-import { installWebVitals, webVitalsSoFar } from "./lib/webvitals.mjs";
+import { installWebVitals, webVitalsScript, webVitalsSoFar } from "./lib/webvitals.mjs";
+import { prerenderingTab } from "./lib/prerender.mjs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 let system, browser, shop, tags;
+/** Set when the prerendered page has loaded and painted before it was shown. */
+let prerenderedPainted = false;
 
 before(async () => {
   system = await startSystem({ database: freshDatabase("rum_e2e_attribution") });
@@ -53,18 +57,36 @@ before(async () => {
   new PerformanceObserver(() => setTimeout(() => document.querySelector(".splash").remove(), 300)).observe({ type: "largest-contentful-paint", buffered: true });
 </script></body></html>`,
           }
-        : undefined
+        : path === "/start"
+          ? {
+              // A listing page that prerenders the next page (speculation rules), as
+              // storefronts do for the product a shopper is likely to open.
+              body: `<!doctype html><html><head><meta charset="utf-8"><title>start</title>
+<script type="speculationrules">{"prerender":[{"source":"list","urls":["/prerendered"]}]}</script></head>
+<body><a id="go" href="/prerendered">the espresso</a></body></html>`,
+            }
+          : path === "/prerendered"
+            ? {
+                // Loads and paints while prerendering, then says so (a positive signal).
+                // Its largest text appears after activation, so LCP is not 0.
+                body: `<!doctype html><html><head><meta charset="utf-8"><title>next</title>
+<script async src="${system.collectorUrl}/rum.js" data-site="demo"></script></head>
+<body><p>Espresso</p>
+<script>
+  // No requestAnimationFrame: a prerendering page is hidden, so it gets no frames.
+  addEventListener("load", () => setTimeout(() => fetch("/painted/" + document.prerendering)));
+  document.addEventListener("prerenderingchange", () => setTimeout(() =>
+    document.body.insertAdjacentHTML("beforeend", '<h1 style="font-size:64px">Roasted this week, shipped today</h1>'), 150));
+</script></body></html>`,
+              }
+            : path.startsWith("/painted/")
+              ? ((prerenderedPainted = path.endsWith("/true")), { body: "" })
+              : undefined
   );
   browser = await launch({ userAgent: shopperUserAgent() });
 });
 
-after(async () => {
-  await browser?.close();
-  await shop?.close();
-  await tags?.close();
-  await system?.stop();
-  if (system) await exec(`DROP DATABASE IF EXISTS ${system.database}`);
-});
+after(() => tearDown({ browser, pages: [shop, tags], system }));
 
 async function row(url) {
   const sql = `SELECT * FROM ${system.database}.page_views WHERE url = '${url}' ORDER BY seq DESC LIMIT 1`;
@@ -152,4 +174,47 @@ test("an LCP element removed after it painted keeps the selector taken when its 
   assert.equal(r.lcp_element, wv.LCP_attr.target);
   assert.equal(r.lcp_element, "#welcome");
   close(r.lcp_ms, wv.LCP, "LCP");
+});
+
+test("a prerendered page: TTFB 0 and the whole LCP as render delay, as web-vitals", async () => {
+  // Playwright's way of attaching makes Chromium refuse to prerender, so this one page is
+  // driven over the DevTools protocol directly (lib/prerender.mjs).
+  const tab = await prerenderingTab({ userAgent: shopperUserAgent(), init: webVitalsScript() });
+  let wv;
+  try {
+    await tab.navigate(`${shop.url}/start`);
+    for (const deadline = Date.now() + 15000; !prerenderedPainted; await sleep(50)) {
+      assert.ok(Date.now() < deadline, "Chromium prerendered /prerendered and it loaded");
+    }
+    await tab.evaluate(() => document.getElementById("go").click());
+    await tab.waitFor(() => location.pathname === "/prerendered", "the prerendered page is shown");
+    await tab.waitFor(() => document.querySelector('script[data-rum-state="running"]'), "the agent runs");
+    assert.ok(
+      await tab.evaluate(() => performance.getEntriesByType("navigation")[0].activationStart > 0),
+      "the page shown is the prerendered one (activationStart > 0)"
+    );
+    await observed(tab, "largest-contentful-paint", { field: "size", above: 5000 });
+    await setVisibility(tab, "hidden");
+    await sleep(300);
+    wv = await webVitalsSoFar(tab);
+    await tab.navigate("about:blank");
+    await sleep(300); // the beacon leaves while the page unloads (see leave() in browser.mjs)
+  } finally {
+    await tab.close();
+  }
+
+  const r = await row(`${shop.url}/prerendered`);
+  assert.equal(wv.LCP_nav, "prerender");
+  assert.equal(r.navigation_type, wv.LCP_nav);
+  close(r.ttfb_ms, wv.TTFB, "TTFB");
+  assert.equal(r.ttfb_ms, 0, "responded before activation");
+  close(r.fcp_ms, wv.FCP, "FCP");
+  close(r.lcp_ms, wv.LCP, "LCP");
+  const a = wv.LCP_attr;
+  close(r.lcp_ttfb_ms, a.ttfb, "LCP's time to first byte");
+  close(r.lcp_resource_delay_ms, a.delay, "LCP resource load delay");
+  close(r.lcp_resource_duration_ms, a.load, "LCP resource load duration");
+  close(r.lcp_render_delay_ms, a.render, "LCP render delay");
+  close(r.lcp_render_delay_ms, r.lcp_ms, "the whole LCP is render delay");
+  assert.ok(r.lcp_ms >= 150, `the heading painted after activation: LCP ${r.lcp_ms}`);
 });

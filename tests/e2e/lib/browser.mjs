@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 /** Flags that keep Chromium quiet, deterministic and runnable as root in CI. */
-const ARGS = [
+export const ARGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
@@ -21,7 +21,7 @@ export function chromiumVersion() {
 }
 
 /** Debian's chromium binary; its /usr/bin wrapper script only adds noise on stderr. */
-function executablePath() {
+export function executablePath() {
   if (process.env.CHROMIUM) return process.env.CHROMIUM;
   return existsSync("/usr/lib/chromium/chromium") ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium";
 }

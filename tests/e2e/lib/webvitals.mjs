@@ -10,14 +10,15 @@ const source = readFileSync(
 );
 
 /**
- * Installs web-vitals on every page of `context` before any page script runs. The latest
- * value of each metric (reportAllChanges) lands in `window.__wv`, with its navigation type
- * (`LCP_nav`) and the attribution the agent sends too (`LCP_attr`, `INP_attr`). With
- * `softNavs`, web-vitals reports soft navigations (`reportSoftNavs`) and `window.__wvViews`
- * holds each view's metrics by `navigationId`, with its URL and navigation type.
+ * web-vitals and the hooks that keep what it reports, as a script to run in a page before the
+ * page's own. The latest value of each metric (reportAllChanges) lands in `window.__wv`, with
+ * its navigation type (`LCP_nav`) and the attribution the agent sends too (`LCP_attr`,
+ * `INP_attr`). With `softNavs`, web-vitals reports soft navigations (`reportSoftNavs`) and
+ * `window.__wvViews` holds each view's metrics by `navigationId`, with its URL and
+ * navigation type.
  */
-export async function installWebVitals(context, { softNavs = false } = {}) {
-  await context.addInitScript(`${source}
+export function webVitalsScript({ softNavs = false } = {}) {
+  return `${source}
     window.__wv = {};
     window.__wvViews = {};
     const pick = (m) => {
@@ -43,7 +44,12 @@ export async function installWebVitals(context, { softNavs = false } = {}) {
     };
     const opts = { reportAllChanges: true, reportSoftNavs: ${softNavs} };
     for (const on of ["onTTFB", "onFCP", "onLCP", "onCLS", "onINP"]) webVitals[on](keep, opts);
-  `);
+  `;
+}
+
+/** Installs web-vitals ([`webVitalsScript`]) on every page of `context`. */
+export async function installWebVitals(context, options) {
+  await context.addInitScript(webVitalsScript(options));
 }
 
 /** What web-vitals has reported so far on `page`. */
