@@ -121,12 +121,13 @@ function timedAgent() {
   };
   const enter = "var __s=performance.now(),__d=self.__rumDepth++;try{";
   const leave = "}finally{self.__rumDepth--;if(!__d)self.__rumMs+=performance.now()-__s}";
-  // The loader's `.then(function(){start(data,src,sample)})`, names minified.
-  patch(/\.then\(function\(\)\{(\w+\([\w,]*\))\}\)/, (_, call) =>
-    `.then(function(){${enter}var __t=performance.now();${call};self.__rumStartMs=performance.now()-__t${leave}})`, "start()");
-  // `safe(f)`: `return function(x){try{f(x)}catch(e){}}`.
-  patch(/return function\((\w+)\)\{try\{(\w+)\(\1\)\}catch\((\w+)\)\{\}\}/, (_, x, f, e) =>
-    `return function(${x}){${enter}try{${f}(${x})}catch(${e}){}${leave}}`, "safe()");
+  // The loader's `.then(() => { start(data, src, sample) })`, minified: terser may inline
+  // start() there as `!function(s,v,M){…}(U,W,F)`; the callback ends at the loader's catch.
+  patch(/(\.then\((?:function\(\)|\(\)=>)\{)(!function[\s\S]*\}\([\w,]*\)|\w+\([\w,]*\))(\}\)\.catch\()/, (_, head, call, tail) =>
+    `${head}${enter}var __t=performance.now();${call};self.__rumStartMs=performance.now()-__t${leave}${tail}`, "start()");
+  // `safe(f)`: `return x=>{try{f(x)}catch(e){}}` (or `function(x){…}`).
+  patch(/return (function\((\w+)\)|\(?(\w+)\)?=>)\{try\{(\w+)\((\w+)\)\}catch\((\w+)\)\{\}\}/, (_, head, a, b, f, x, e) =>
+    `return ${head}{${enter}try{${f}(${x})}catch(${e}){}${leave}}`, "safe()");
   return `self.__rumMs=0;self.__rumDepth=1;var __t0=performance.now();${src};self.__rumMs+=performance.now()-__t0;self.__rumDepth=0;`;
 }
 
