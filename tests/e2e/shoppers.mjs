@@ -41,11 +41,16 @@ async function hide(page) {
   await page.waitForTimeout(100);
 }
 
-/** A multi-page visit: land, browse, look at a product or two, sometimes buy. */
+/**
+ * A multi-page visit: land, browse, look at three products (or four), sometimes buy. Three
+ * at least, so that up.sh's ten journeys give each release 15 product page views, enough
+ * for the product pages' canary verdict.
+ */
 function shopJourney(n) {
   const pages = [Math.random() < 0.5 ? "/?shift=300" : "/", `/category/${pick(CATEGORIES)}`];
   pages.push(`/product/${pick(PRODUCTS)}${Math.random() < 0.5 ? "?slow_click=260" : ""}`);
-  if (Math.random() < 0.5) pages.push(`/product/${pick(PRODUCTS)}`);
+  pages.push(`/product/${pick(PRODUCTS)}`, `/product/${pick(PRODUCTS)}`);
+  if (Math.random() < 0.3) pages.push(`/product/${pick(PRODUCTS)}`);
   // Every fourth visit goes all the way, so cart and checkout always have page views.
   if (n % 4 === 0 || Math.random() < 0.7) pages.push("/cart");
   if (n % 4 === 0 || Math.random() < 0.5) pages.push("/checkout");
