@@ -7,7 +7,8 @@ use crate::refusal::Refusal;
 use crate::row;
 use crate::sink::{AppendError, Rows};
 use crate::telemetry::Telemetry;
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use rum_beacon::{Beacon, Body, Value, F};
 use std::borrow::Cow;
@@ -47,6 +48,21 @@ impl BenchStop {
         };
         tracing::warn!(stop = ?stop, "benchmark mode: beacons are answered and not stored");
         Some(stop)
+    }
+}
+
+/// `/v1/beacon`: POST is a beacon, OPTIONS its CORS preflight, any other method 405.
+pub async fn route(
+    req: HttpRequest,
+    payload: web::Payload,
+    st: web::Data<AppState>,
+) -> HttpResponse {
+    match *req.method() {
+        Method::POST => post(req, payload, st).await,
+        Method::OPTIONS => preflight(req, st).await,
+        _ => HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, HeaderValue::from_static("POST, OPTIONS")))
+            .finish(),
     }
 }
 
@@ -330,8 +346,9 @@ fn cors(
     origin: Option<&str>,
 ) -> actix_web::HttpResponseBuilder {
     if let Some(o) = origin {
+        // A static value: no copy of "Origin" per response.
         r.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, o))
-            .insert_header((header::VARY, "Origin"));
+            .insert_header((header::VARY, HeaderValue::from_static("Origin")));
     }
     r
 }
