@@ -5,8 +5,9 @@ Debian's 18.16: the same migrations, the same 10 M generated page views
     .state/venv/bin/python loadtest/bench-current-engine.py   (ROWS=10000000 by default)
 
 Needs the release collector and load generator (`cargo build --release -p rum-collector -p
-rum-loadtest`) for the report SQL and the generator's, and scripts/setup.sh's venv for chdb. In process there is no HTTP round trip: compare with the
-`SELECT 1` floor of bench-clickhouse.sh."""
+rum-loadtest`) for the report SQL and the generator's, and scripts/setup.sh's venv for chdb.
+In process there is no HTTP round trip: compare with the `SELECT 1` floor of
+bench-clickhouse.sh."""
 
 import os
 import pathlib

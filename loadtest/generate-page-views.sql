@@ -1,9 +1,9 @@
 -- {rows} generated page views over the last 24 hours into {db}.page_views, 5 % of them with
 -- an update beacon 30 s later (a grown CLS and INP): log-normal timings, three sites, five
 -- page groups, five countries, two device classes, each value rated by the declared
--- thresholds ({lcp_good}, ...: `loadtest fill-sql` fills them). Inserted server-side so the materialized
--- views fill the rollups as in production. Used by bench-clickhouse.sh (ClickHouse 18.16 over
--- HTTP) and bench-current-engine.py (a current engine in process).
+-- thresholds ({lcp_good}, ...: `loadtest fill-sql` fills them). Inserted server-side so the
+-- materialized views fill the rollups as in production. Used by bench-clickhouse.sh
+-- (ClickHouse 18.16 over HTTP) and bench-current-engine.py (a current engine in process).
 INSERT INTO {db}.page_views (received_at, site, page_view_id, seq, url, host, path, page_group,
   navigation_type, ttfb_ms, fcp_ms, lcp_ms, cls, inp_ms, ttfb_rating, fcp_rating, lcp_rating, cls_rating,
   inp_rating, country_code, device_class, browser, is_bot, sample_rate)

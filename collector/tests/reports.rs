@@ -209,7 +209,6 @@ async fn rollup_figures(db: &str) -> String {
 fn generate(db: &str, rows: u32) -> String {
     let mut vars = rum_beacon::threshold_vars();
     vars.extend([("db".into(), db.into()), ("rows".into(), rows.to_string())]);
-    let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     let sql = include_str!("../../loadtest/generate-page-views.sql");
     rum_collector::store::sql::fill(sql, &vars).expect("the generator's placeholders")
 }

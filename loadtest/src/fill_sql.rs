@@ -11,7 +11,6 @@ pub fn fill(template: &str, values: &[String]) -> Result<String, String> {
             .ok_or_else(|| format!("{pair:?} is not NAME=VALUE"))?;
         vars.push((name.to_string(), value.to_string()));
     }
-    let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     rum_collector::store::sql::fill(template, &vars)
 }
 

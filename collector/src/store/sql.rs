@@ -18,8 +18,12 @@ pub fn quote(s: &str) -> String {
 }
 
 /// Replaces `{name}` placeholders with the given SQL fragments (already quoted where needed).
-/// An unknown placeholder is an error so that a typo cannot silently run.
-pub fn fill(template: &str, vars: &[(&str, String)]) -> Result<String, String> {
+/// An unknown placeholder is an error so that a typo cannot silently run. Names and values
+/// may be borrowed or owned, so lists built at run time need no second, borrowed copy.
+pub fn fill<K: AsRef<str>, V: AsRef<str>>(
+    template: &str,
+    vars: &[(K, V)],
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -31,8 +35,8 @@ pub fn fill(template: &str, vars: &[(&str, String)]) -> Result<String, String> {
         let name = &after[..end];
         let value = vars
             .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v)
+            .find(|(k, _)| k.as_ref() == name)
+            .map(|(_, v)| v.as_ref())
             .ok_or_else(|| format!("unknown placeholder {{{name}}}"))?;
         out.push_str(value);
         rest = &after[end + 1..];

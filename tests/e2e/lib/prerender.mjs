@@ -77,14 +77,14 @@ export async function prerenderingTab({ userAgent, init }) {
   const pages = [];
   cdp.on((m) => {
     if (m.method !== "Target.attachedToTarget" || m.params.targetInfo.type !== "page") return;
-    const session = m.params.sessionId;
+    const { sessionId: session, targetInfo } = m.params;
     // Sent together: a page waiting for the debugger answers the script only once it runs.
     const ready = Promise.all([
       cdp.send("Page.enable", {}, session),
       cdp.send("Page.addScriptToEvaluateOnNewDocument", { source: init }, session),
       cdp.send("Runtime.runIfWaitingForDebugger", {}, session),
     ]);
-    pages.push({ session, ready });
+    pages.push({ session, targetId: targetInfo.targetId, ready });
   });
   const { targetInfos } = await cdp.send("Target.getTargets", { filter: [{ type: "tab" }] });
   const { sessionId: tab } = await cdp.send("Target.attachToTarget", { targetId: targetInfos[0].targetId, flatten: true });
@@ -97,11 +97,9 @@ export async function prerenderingTab({ userAgent, init }) {
     // A prerendered page's target is the shown page once activated (its subtype is gone).
     const { targetInfos } = await cdp.send("Target.getTargets");
     const live = new Set(targetInfos.filter((t) => t.type === "page" && t.subtype !== "prerender").map((t) => t.targetId));
-    for (const p of [...pages].reverse()) {
-      const { targetInfo } = await cdp.send("Target.getTargetInfo", {}, p.session).catch(() => ({}));
-      if (targetInfo && live.has(targetInfo.targetId)) return p.session;
-    }
-    throw new Error("no page is shown");
+    const page = pages.findLast((p) => live.has(p.targetId));
+    if (!page) throw new Error("no page is shown");
+    return page.session;
   };
   return {
     async navigate(to) {
