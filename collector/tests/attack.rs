@@ -360,7 +360,7 @@ async fn gzip_members_are_all_read_and_trailing_bytes_refused() {
 }
 
 #[tokio::test]
-async fn a_preflight_names_only_allowed_origins() {
+async fn a_preflight_names_only_allowed_origins_and_other_methods_get_405() {
     let db = support::fresh_database("preflight");
     let cfg = std::env::temp_dir().join(format!("rum-it-{db}.toml"));
     std::fs::write(
@@ -388,6 +388,21 @@ async fn a_preflight_names_only_allowed_origins() {
         "{:?}",
         evil.headers()
     );
+    // Only POST and OPTIONS reach the route; others are told which methods it takes.
+    for method in [
+        reqwest::Method::GET,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
+        let r = reqwest::Client::new()
+            .request(method.clone(), format!("{}/v1/beacon", c.url))
+            .body(support::beacon("wrongverb001"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405, "{method}");
+        assert_eq!(r.headers()["allow"], "POST, OPTIONS", "{method}");
+    }
     query(&format!("DROP DATABASE IF EXISTS {db}")).await;
 }
 

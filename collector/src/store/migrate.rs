@@ -296,10 +296,10 @@ impl Lock {
         loop {
             match client.query(&create).execute().await {
                 Ok(()) => return Ok(Lock { drop }),
-                Err(e) if e.to_string().contains("already exists") => {}
+                Err(e) if lock_race(&e.to_string()) => {}
                 Err(e) => return Err(stmt_err("lock")(e)),
             }
-            let age = super::fetch_string(
+            let age = match super::fetch_string(
                 client,
                 &format!(
                     "SELECT toUInt64(now() - metadata_modification_time) FROM system.tables \
@@ -308,7 +308,13 @@ impl Lock {
                 ),
             )
             .await
-            .map_err(stmt_err("lock"))?;
+            {
+                Ok(age) => age,
+                // 18.16 reads each listed table for `system.tables`, so one dropped under
+                // the read fails it: the lock is gone, and the next round takes it.
+                Err(e) if lock_race(&e.to_string()) => String::new(),
+                Err(e) => return Err(stmt_err("lock")(e)),
+            };
             match age.trim().parse::<u64>() {
                 Ok(secs) if secs >= stale_secs => {
                     tracing::warn!(db, held_secs = secs, "taking over a stale migration lock");
@@ -348,6 +354,15 @@ impl Lock {
     }
 }
 
+/// Whether a statement on the lock table lost a race with another migrator: the table is
+/// there ("already exists"), or another migrator's `DROP` removed it while 18.16 was looking
+/// at it ("doesn't exist"). Either way the next round decides. Only errors that name the
+/// lock table count: a missing database is not a race.
+fn lock_race(error: &str) -> bool {
+    error.contains(LOCK_TABLE)
+        && (error.contains("already exists") || error.contains("doesn't exist"))
+}
+
 async fn table_exists(
     client: &clickhouse::Client,
     db: &str,
@@ -361,4 +376,23 @@ async fn table_exists(
     )
     .await?;
     Ok(n.trim() == "1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_race;
+
+    #[test]
+    fn only_races_on_the_lock_table_are_retried() {
+        // As 18.16 words them.
+        let exists = "bad response: Code: 57, e.displayText() = DB::Exception: Table \
+                      rum_x.schema_migrations_lock already exists.";
+        let dropped = "bad response: Code: 60, e.displayText() = DB::Exception: Table \
+                       rum_x.schema_migrations_lock doesn't exist.";
+        let no_db = "bad response: Code: 81, e.displayText() = DB::Exception: Database rum_x \
+                     doesn't exist.";
+        assert!(lock_race(exists));
+        assert!(lock_race(dropped));
+        assert!(!lock_race(no_db));
+    }
 }
