@@ -38,7 +38,7 @@ pub fn run(data: &[u8]) {
         Ok(Body::Many(items)) => {
             assert!(items.len() <= MAX_BATCH);
             for raw in items {
-                if let Ok(mut b) = Beacon::parse(raw.get().as_bytes()) {
+                if let Ok(mut b) = Beacon::parse(raw) {
                     let _ = b.validate();
                 }
             }

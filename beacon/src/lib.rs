@@ -4,6 +4,7 @@
 
 mod dims;
 mod fields;
+mod json;
 mod limits;
 mod parse;
 mod rating;
@@ -17,7 +18,6 @@ pub use rating::{threshold_vars, Rating, Thresholds};
 pub use reject::Reject;
 pub use url::{split_url, strip_query_and_fragment};
 
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// Protocol version this crate speaks.
@@ -174,26 +174,25 @@ impl<'a> Beacon<'a> {
 pub enum Body<'a> {
     /// The common case: one page view.
     One(Box<Beacon<'a>>),
-    /// Several page views, each parsed and validated on its own so one bad beacon does not
-    /// drop the others.
-    Many(Vec<&'a RawValue>),
+    /// Several page views, each the JSON text of one item, parsed and validated on its own
+    /// ([`Beacon::parse`]) so one bad beacon does not drop the others.
+    Many(Vec<&'a [u8]>),
 }
 
 impl<'a> Body<'a> {
     /// Parses a request body; an array longer than `max_batch` is refused whole.
     pub fn parse(json: &'a [u8], max_batch: usize) -> Result<Self, Reject> {
-        check_depth(json, MAX_JSON_DEPTH)?;
-        match json.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') => {
-                let items: Vec<&RawValue> =
-                    serde_json::from_slice(json).map_err(|_| Reject::InvalidJson)?;
-                if items.len() > max_batch {
-                    return Err(Reject::TooManyBeacons);
-                }
-                Ok(Body::Many(items))
+        if parse::is_array(json) {
+            let items = parse::items(json)?;
+            if items.len() > max_batch {
+                return Err(Reject::TooManyBeacons);
             }
-            _ => Ok(Body::One(Box::new(Beacon::parse_unchecked(json)?))),
+            return Ok(Body::Many(items));
         }
+        // Parsed in place: a beacon is 2 KiB of values, not worth a move to the heap.
+        let mut b = Box::<Beacon>::default();
+        parse::beacon(json, &mut b)?;
+        Ok(Body::One(b))
     }
 }
 
@@ -205,15 +204,11 @@ pub struct Validated {
 }
 
 impl<'a> Beacon<'a> {
-    /// Parses one beacon from JSON, after the depth check.
+    /// Parses one beacon from JSON.
     pub fn parse(json: &'a [u8]) -> Result<Self, Reject> {
-        check_depth(json, MAX_JSON_DEPTH)?;
-        Self::parse_unchecked(json)
-    }
-
-    /// Parses one beacon from JSON whose depth was already checked.
-    fn parse_unchecked(json: &'a [u8]) -> Result<Self, Reject> {
-        serde_json::from_slice(json).map_err(|_| Reject::InvalidJson)
+        let mut b = Beacon::default();
+        parse::beacon(json, &mut b)?;
+        Ok(b)
     }
 
     /// Checks every field against its declared kind and limits ([`FIELDS`]). Out-of-range
@@ -347,34 +342,7 @@ pub fn is_token(s: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
-/// Refuses JSON nested deeper than `max` without parsing it, so hostile input cannot make the
-/// parser recurse; strings are skipped so brackets inside them do not count.
-pub fn check_depth(json: &[u8], max: usize) -> Result<(), Reject> {
-    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
-    for &b in json {
-        if in_str {
-            match (esc, b) {
-                (true, _) => esc = false,
-                (false, b'\\') => esc = true,
-                (false, b'"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_str = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > max {
-                    return Err(Reject::TooDeep);
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;

@@ -98,7 +98,10 @@ fn reject(json: &str) -> Reject {
 fn each_reason_is_produced() {
     let g = good();
     assert_eq!(reject("{not json"), Reject::InvalidJson);
-    assert_eq!(reject(&"[".repeat(20)), Reject::TooDeep);
+    assert_eq!(
+        reject(&format!(r#"{{"x":{}"#, "[".repeat(20))),
+        Reject::TooDeep
+    );
     assert_eq!(
         reject(&g.replace("\"v\":1", "\"v\":7")),
         Reject::UnsupportedVersion
@@ -176,11 +179,7 @@ fn array_bodies_keep_each_element_separate() {
     };
     let ok: Vec<bool> = items
         .iter()
-        .map(|raw| {
-            Beacon::parse(raw.get().as_bytes())
-                .and_then(|mut b| b.validate())
-                .is_ok()
-        })
+        .map(|raw| Beacon::parse(raw).and_then(|mut b| b.validate()).is_ok())
         .collect();
     assert_eq!(ok, [true, false, true]);
     assert_eq!(
@@ -190,10 +189,198 @@ fn array_bodies_keep_each_element_separate() {
 }
 
 #[test]
-fn depth_check_ignores_brackets_inside_strings() {
-    assert!(check_depth(br#"{"a":"[[[[[[[[[[[[[[[[[[["}"#, 2).is_ok());
-    assert!(check_depth(br#"{"a":"\"[[[[","b":{"c":[1]}}"#, 3).is_ok());
-    assert_eq!(check_depth(br#"{"b":{"c":[1]}}"#, 2), Err(Reject::TooDeep));
+fn nesting_is_limited_and_brackets_inside_strings_do_not_count() {
+    let nested = |n: usize| with(&format!(r#""x":{}1{}"#, "[".repeat(n), "]".repeat(n)));
+    // The beacon object is the first level.
+    assert!(Beacon::parse(nested(MAX_JSON_DEPTH - 1).as_bytes()).is_ok());
+    assert_eq!(
+        Beacon::parse(nested(MAX_JSON_DEPTH).as_bytes()).unwrap_err(),
+        Reject::TooDeep
+    );
+    let in_string = with(&format!(r#""x":"\"{}""#, "[{".repeat(40)));
+    assert!(Beacon::parse(in_string.as_bytes()).is_ok());
+    let array = |n: usize| format!("[{}1{}]", "[".repeat(n), "]".repeat(n));
+    assert!(Body::parse(array(MAX_JSON_DEPTH - 1).as_bytes(), 10).is_ok());
+    assert_eq!(
+        Body::parse(array(MAX_JSON_DEPTH).as_bytes(), 10).unwrap_err(),
+        Reject::TooDeep
+    );
+}
+
+/// `good()` with one more field.
+fn with(field: &str) -> String {
+    good().replace(r#""v":1,"#, &format!(r#""v":1,{field},"#))
+}
+
+/// Inputs at the edges of JSON's grammar, each inside a beacon (as a known or unknown field).
+const TRICKY_VALUES: &[&str] = &[
+    "0",
+    "-0",
+    "1.0",
+    "1e2",
+    "1E+2",
+    "1e-400",
+    "1e400",
+    "-1",
+    "01",
+    "1.",
+    ".5",
+    "+1",
+    "1e",
+    "4294967295",
+    "4294967296",
+    "99999999999999999999",
+    "0.1e1",
+    "-0.0",
+    "2.5e-3",
+    "123456789012345678901234567890",
+    "0.30000000000000004",
+    "null",
+    "true",
+    "false",
+    "nul",
+    "tru",
+    "\"\"",
+    "\"a\\\"b\"",
+    "\"\\u00e9\"",
+    "\"\\u00E9\"",
+    "\"\\ud83d\\ude00\"",
+    "\"\\ud83d\"",
+    "\"\\ude00\"",
+    "\"\\ud83dx\"",
+    "\"\\u12\"",
+    "\"\\x\"",
+    "\"\\/\\b\\f\\n\\r\\t\"",
+    "\"\u{1}\"",
+    "\"\u{7f}\"",
+    "\"é\"",
+    "{}",
+    "[]",
+    "[1,]",
+    "{\"a\":1,}",
+    "[1 2]",
+    "{\"a\" 1}",
+    "{\"a\":{\"b\":[]}}",
+    "\"ok\" ",
+    " \t\n\r1",
+    "{\"\\ud83d\":1}",
+    "[\"\\ud83d\"]",
+];
+
+/// Byte strings no `&str` literal can hold: invalid UTF-8 in known and unknown strings.
+fn invalid_utf8() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for key in ["group", "x"] {
+        let mut b = with(&format!(r#""{key}":"ab__""#)).into_bytes();
+        let at = b.windows(2).position(|w| w == b"__").unwrap();
+        b[at] = 0xff;
+        b[at + 1] = 0xc3;
+        out.push(b);
+    }
+    out
+}
+
+/// The fuzz corpus's bodies sent as is (the first byte picks the encoding).
+fn corpus() -> Vec<Vec<u8>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/beacon_body");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("fuzz corpus")
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .filter(|d| d.first().is_some_and(|m| m % 3 != 1))
+        .map(|d| d[1..].to_vec())
+        .collect()
+}
+
+/// Same fields, same values; numbers to the last bit but one (serde_json's fast float path
+/// is not always correctly rounded, the standard library's is).
+fn same(a: &Beacon<'_>, b: &Beacon<'_>) -> bool {
+    F::ALL.iter().all(|&f| match (a.value(f), b.value(f)) {
+        (Value::Num(x), Value::Num(y)) => x == y || ((x - y) / x).abs() < 1e-15,
+        (x, y) => x == y,
+    })
+}
+
+/// The parser against serde_json's (src/reference.rs): the same beacons and item texts
+/// accepted, the same reasons refused. One difference is allowed: serde's version scanned
+/// the depth first, so a body both malformed and too deep was `too_deep` there and may be
+/// `invalid_json` here, whichever comes first.
+fn agrees(input: &[u8]) -> Result<(), String> {
+    let ours = Body::parse(input, 8);
+    let theirs = reference::body(input, 8);
+    let show = || String::from_utf8_lossy(input).into_owned();
+    match (ours, theirs) {
+        (Ok(Body::One(a)), Ok(reference::RefBody::One(b))) if same(&a, &b) => Ok(()),
+        (Ok(Body::Many(a)), Ok(reference::RefBody::Many(b))) if a == b => {
+            for item in a {
+                agrees(item)?;
+            }
+            Ok(())
+        }
+        (Err(x), Err(y)) if x == y || (x == Reject::InvalidJson && y == Reject::TooDeep) => Ok(()),
+        (ours, theirs) => Err(format!(
+            "{}\n  ours:   {:?}\n  serde's: {:?}",
+            show(),
+            ours.map(|b| format!("{b:?}")),
+            theirs.map(|b| match b {
+                reference::RefBody::One(b) => format!("One({b:?})"),
+                reference::RefBody::Many(m) => format!("Many({} items)", m.len()),
+            })
+        )),
+    }
+}
+
+#[test]
+fn the_parser_agrees_with_serde_json() {
+    let mut inputs: Vec<Vec<u8>> = vec![good().into_bytes()];
+    for v in TRICKY_VALUES {
+        for key in ["ttfb", "seq", "group", "dims", "bf", "x"] {
+            inputs.push(with(&format!(r#""{key}":{v}"#)).into_bytes());
+        }
+        inputs.push(v.as_bytes().to_vec());
+        inputs.push(format!("[{v}]").into_bytes());
+    }
+    inputs.extend(invalid_utf8());
+    inputs.extend(corpus());
+    assert!(inputs.len() > 300, "{}", inputs.len());
+    let mut failures: Vec<String> = inputs.iter().filter_map(|i| agrees(i).err()).collect();
+    // Then mutations of those: byte flips, truncations, JSON punctuation runs.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..50_000 {
+        let mut input = inputs[next() as usize % inputs.len()].clone();
+        for _ in 0..1 + next() % 3 {
+            let at = next() as usize % input.len().max(1);
+            match next() % 3 {
+                0 if !input.is_empty() => input[at] ^= 1 << (next() % 8),
+                1 => input.truncate(at),
+                _ => {
+                    let byte = b"[{\"\\:,]}0-.eE+u \x00\xff"[next() as usize % 18];
+                    input.splice(at..at, std::iter::repeat_n(byte, 1 + (next() % 9) as usize));
+                }
+            }
+        }
+        if let Err(e) = agrees(&input) {
+            failures.push(e);
+        }
+    }
+    failures.sort();
+    failures.dedup();
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures[..failures.len().min(12)].join("\n")
+    );
 }
 
 #[test]

@@ -98,6 +98,10 @@ fn main() {
         black_box(b);
     });
 
+    measure("parse", 200_000, || {
+        black_box(Body::parse(black_box(BEACON.as_bytes()), 1000).unwrap());
+    });
+
     measure("parse + validate", 200_000, || {
         let Ok(Body::One(mut b)) = Body::parse(black_box(BEACON.as_bytes()), 1000) else {
             panic!("one beacon")

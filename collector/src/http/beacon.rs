@@ -177,7 +177,7 @@ fn rows_of(
                 let result = if i >= allowed {
                     Err(Refusal::RateLimited)
                 } else {
-                    Beacon::parse(raw.get().as_bytes())
+                    Beacon::parse(raw)
                         .map_err(Refusal::Beacon)
                         .and_then(|mut b| ctx.accept(&mut b))
                 };
