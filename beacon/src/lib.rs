@@ -221,23 +221,27 @@ impl<'a> Beacon<'a> {
             Value::Absent => return Err(Reject::MissingField),
             _ => return Err(Reject::UnsupportedVersion),
         }
-        for f in F::ALL {
-            let spec = f.spec();
-            let missing = match self.value(f) {
-                Value::Absent => true,
-                Value::Str(s) => s.is_empty(),
-                Value::Int(0) => true,
-                _ => false,
-            };
-            if spec.required && missing {
-                return Err(Reject::MissingField);
+        // One walk; a missing field outranks every other reason, so the first of those is
+        // kept until the walk is done.
+        let mut out = Validated::default();
+        let mut refused = Ok(());
+        for (spec, v) in FIELDS.iter().zip(self.values.iter_mut()) {
+            if spec.required {
+                let missing = match v {
+                    Value::Absent => true,
+                    Value::Str(s) => s.is_empty(),
+                    Value::Int(0) => true,
+                    _ => false,
+                };
+                if missing {
+                    return Err(Reject::MissingField);
+                }
+            }
+            if refused.is_ok() {
+                refused = check(spec.kind, v, &mut out);
             }
         }
-        let mut out = Validated::default();
-        for (spec, v) in FIELDS.iter().zip(self.values.iter_mut()) {
-            check(spec.kind, v, &mut out)?;
-        }
-        Ok(out)
+        refused.map(|()| out)
     }
 }
 
@@ -316,11 +320,20 @@ fn strip_url(s: &mut Cow<'_, str>) {
 fn check_text(s: &str, max: usize) -> Result<(), Reject> {
     if s.len() > max {
         Err(Reject::StringTooLong)
-    } else if s.chars().any(char::is_control) {
+    } else if has_control(s) {
         Err(Reject::ControlCharacter)
     } else {
         Ok(())
     }
+}
+
+/// Whether `s` has a control character (Unicode `Cc`: U+0000–U+001F, U+007F–U+009F), by its
+/// UTF-8 bytes: the C1 range is encoded `C2 80` to `C2 9F`.
+fn has_control(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c < 0x20 || c == 0x7f || (c == 0xc2 && matches!(b.get(i + 1), Some(0x80..=0x9f)))
+    })
 }
 
 /// Drops, and counts, a value outside 0..=max (the parser refuses what is not a finite

@@ -107,6 +107,12 @@ fn each_reason_is_produced() {
         Reject::UnsupportedVersion
     );
     assert_eq!(reject(&g.replace("\"v\":1,", "")), Reject::MissingField);
+    // A missing field outranks a malformed one declared before it.
+    let no_url = g.replace(r#""url":"https://shop.example/p/1?email=a@b.c#top","#, "");
+    assert_eq!(
+        reject(&no_url.replace("\"site\":\"demo\"", "\"site\":\"de mo\"")),
+        Reject::MissingField
+    );
     assert_eq!(
         reject(&g.replace("\"site\":\"demo\"", "\"site\":\"de mo\"")),
         Reject::InvalidSite
@@ -467,5 +473,13 @@ fn the_docs_table_lists_every_wire_field_with_its_string_limit() {
             F::from_wire(name).is_some(),
             "docs/beacon.md documents `{name}`, which is not declared"
         );
+    }
+}
+
+#[test]
+fn the_control_character_check_is_unicodes() {
+    for c in (0..=0x10ffff).filter_map(char::from_u32) {
+        let s = format!("a{c}b");
+        assert_eq!(has_control(&s), c.is_control(), "{:?}", c);
     }
 }

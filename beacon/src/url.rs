@@ -2,7 +2,8 @@
 
 /// Drops the query string and fragment: they often carry personal data (emails, tokens).
 pub fn strip_query_and_fragment(url: &str) -> &str {
-    match url.find(['?', '#']) {
+    // By bytes: these ASCII bytes never occur inside a multi-byte character.
+    match url.bytes().position(|b| b == b'?' || b == b'#') {
         Some(i) => &url[..i],
         None => url,
     }
