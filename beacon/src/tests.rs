@@ -1,4 +1,7 @@
 use super::*;
+
+#[path = "../../fuzz/seeds.rs"]
+mod seeds;
 use crate::fields::Kind;
 
 fn good() -> String {
@@ -288,15 +291,8 @@ fn invalid_utf8() -> Vec<Vec<u8>> {
 
 /// The fuzz corpus's bodies sent as is (the first byte picks the encoding).
 fn corpus() -> Vec<Vec<u8>> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/beacon_body");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("fuzz corpus")
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
+    seeds::corpus()
+        .into_iter()
         .filter(|d| d.first().is_some_and(|m| m % 3 != 1))
         .map(|d| d[1..].to_vec())
         .collect()
@@ -355,13 +351,7 @@ fn the_parser_agrees_with_serde_json() {
     assert!(inputs.len() > 300, "{}", inputs.len());
     let mut failures: Vec<String> = inputs.iter().filter_map(|i| agrees(i).err()).collect();
     // Then mutations of those: byte flips, truncations, JSON punctuation runs.
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = seeds::rng(0x9e37_79b9_7f4a_7c15);
     for _ in 0..50_000 {
         let mut input = inputs[next() as usize % inputs.len()].clone();
         for _ in 0..1 + next() % 3 {

@@ -5,31 +5,17 @@
 
 #[path = "../../fuzz/pipeline.rs"]
 mod pipeline;
-
-fn corpus() -> Vec<Vec<u8>> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/beacon_body");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("fuzz corpus")
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files.iter().map(|p| std::fs::read(p).unwrap()).collect()
-}
+#[path = "../../fuzz/seeds.rs"]
+mod seeds;
 
 #[test]
 fn the_fuzz_corpus_and_its_mutations_parse_without_panicking() {
-    let seeds = corpus();
+    let seeds = seeds::corpus();
     assert!(seeds.len() >= 20, "the corpus is there: {}", seeds.len());
     for s in &seeds {
         pipeline::run(s);
     }
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = seeds::rng(0x2545_f491_4f6c_dd1d);
     for _ in 0..20_000 {
         let mut input = seeds[next() as usize % seeds.len()].clone();
         for _ in 0..1 + next() % 4 {
