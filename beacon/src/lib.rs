@@ -189,7 +189,8 @@ impl<'a> Body<'a> {
             }
             return Ok(Body::Many(items));
         }
-        // Parsed in place: a beacon is 2 KiB of values, not worth a move to the heap.
+        // Parsed into its box: a beacon is 2 KiB of values, which a parse on the stack would
+        // then copy.
         let mut b = Box::<Beacon>::default();
         parse::beacon(json, &mut b)?;
         Ok(Body::One(b))

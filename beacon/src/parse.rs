@@ -15,7 +15,7 @@ pub(crate) fn beacon<'a>(json: &'a [u8], b: &mut Beacon<'a>) -> Result<(), Rejec
 }
 
 /// Reads the beacon object at the reader.
-pub(crate) fn object<'a>(r: &mut Reader<'a>, b: &mut Beacon<'a>) -> Result<(), Reject> {
+fn object<'a>(r: &mut Reader<'a>, b: &mut Beacon<'a>) -> Result<(), Reject> {
     r.object()?;
     let mut seen = 0u128;
     let mut first = true;
