@@ -20,6 +20,10 @@ class Cdp {
     this.next = 1;
     this.pending = new Map();
     this.listeners = [];
+    socket.on("close", () => {
+      for (const { reject, method } of this.pending.values()) reject(new Error(`${method}: connection closed`));
+      this.pending.clear();
+    });
     socket.on("message", (data) => {
       const m = JSON.parse(data.toString());
       if (m.id && this.pending.has(m.id)) {
@@ -32,11 +36,22 @@ class Cdp {
     });
   }
 
-  /** Sends `method` on `sessionId` (the browser when omitted) and resolves with its result. */
-  send(method, params = {}, sessionId) {
+  /**
+   * Sends `method` on `sessionId` (the browser when omitted) and resolves with its result.
+   * Rejects, naming the method, when Chromium has not answered within `timeout` ms (a page
+   * swapped out under a call never answers it) or the connection closes.
+   */
+  send(method, params = {}, sessionId, timeout = 15000) {
     const id = this.next++;
     this.socket.send(JSON.stringify({ id, method, params, sessionId }));
-    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, method }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${method}: no answer within ${timeout} ms`));
+      }, timeout);
+      const done = (f) => (v) => (clearTimeout(timer), f(v));
+      this.pending.set(id, { resolve: done(resolve), reject: done(reject), method });
+    });
   }
 
   /** Calls `listener` with every event. */
