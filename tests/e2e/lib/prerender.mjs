@@ -120,15 +120,19 @@ export async function prerenderingTab({ userAgent, init }) {
     async navigate(to) {
       await cdp.send("Page.navigate", { url: to }, await shown());
     },
-    async evaluate(fn, arg) {
+    async evaluate(fn, arg, timeout) {
       const expression = `(${fn})(${JSON.stringify(arg)})`;
-      const r = await cdp.send("Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true }, await shown());
+      const r = await cdp.send("Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true }, await shown(), timeout);
       if (r.exceptionDetails) throw new Error(`${expression}: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
       return r.result.value;
     },
-    /** Resolves once `fn()` is true in the shown page; throws naming `what` after `timeout`. */
+    /**
+     * Resolves once `fn()` is true in the shown page; throws naming `what` after `timeout`.
+     * Each try gets a second: one sent to a page while it is swapped out for the activated
+     * one is never answered, and the next try goes to the page shown by then.
+     */
     async waitFor(fn, what, timeout = 15000) {
-      for (const deadline = Date.now() + timeout; !(await this.evaluate(fn).catch(() => false)); ) {
+      for (const deadline = Date.now() + timeout; !(await this.evaluate(fn, undefined, 1000).catch(() => false)); ) {
         if (Date.now() > deadline) throw new Error(`not within ${timeout} ms: ${what}`);
         await new Promise((r) => setTimeout(r, 50));
       }
