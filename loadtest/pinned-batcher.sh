@@ -3,7 +3,9 @@
 # side: the collector (1 worker) on CPU 0 with ClickHouse reachable, wrk -t1 -c64 on CPU 1
 # for SECONDS, then until every acknowledged row was inserted; counts the CPU ticks of the
 # threads that are not the HTTP worker or the log's writer/zeroer (the runtime running the
-# batcher, blocking log readers). ClickHouse's own CPU is not counted.
+# batcher, blocking log readers). ClickHouse's own CPU is not counted. A ClickHouse server
+# running on this machine is pinned to CPU 1 for the run (all its threads; its affinity is
+# put back afterwards), so it does not take the collector's core.
 # Usage: loadtest/pinned-batcher.sh [SECONDS=12]; BIN as in pinned-ingest.sh, CH (ClickHouse
 # URL, default http://127.0.0.1:18123). Uses a throw-away database and drops it.
 set -uo pipefail
@@ -12,7 +14,15 @@ bin=${BIN:-${CARGO_TARGET_DIR:-target}/release/collector}
 ch=${CH:-http://127.0.0.1:18123}; db=rum_batcher_bench_$$
 geo=${GEOIP:-}; [ -z "$geo" ] && [ -f .state/geoip/GeoLite2-City.mmdb ] && geo=.state/geoip/GeoLite2-City.mmdb
 work=$(mktemp -d)
-cleanup() { [ -n "${cpid:-}" ] && kill "$cpid" 2>/dev/null; curl -s "$ch/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null; rm -rf "$work"; }
+ch_port=${ch##*:}; ch_port=${ch_port%%/*}
+ch_pid=$(ss -Hltnp "sport = :$ch_port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+if [ -n "$ch_pid" ]; then
+  ch_affinity=$(taskset -pc "$ch_pid" | awk '{print $NF}')
+  taskset -apc 1 "$ch_pid" >/dev/null && echo "ClickHouse (pid $ch_pid) pinned to CPU 1"
+fi
+cleanup() {
+  [ -n "${ch_pid:-}" ] && taskset -apc "$ch_affinity" "$ch_pid" >/dev/null
+  [ -n "${cpid:-}" ] && kill "$cpid" 2>/dev/null; curl -s "$ch/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 cat >"$work/post.lua" <<'LUA'
 wrk.method = "POST"

@@ -2,6 +2,7 @@
 //! loop), measures latency from each request's intended send time (no coordinated
 //! omission), and verifies end to end that every acknowledged beacon landed in ClickHouse.
 
+mod disk;
 mod fill_sql;
 mod generate;
 mod http;
@@ -42,6 +43,9 @@ enum Cmd {
         #[arg(long, default_value_t = 30)]
         wait: u64,
     },
+    /// Measure what one durable group commit costs on a disk (write + fdatasync, back to
+    /// back): latency percentiles and CPU per sync, the floor under fsync-on latency.
+    Disk(disk::Args),
     /// Print a page-view generator (loadtest/generate-*.sql) ready to send to ClickHouse:
     /// its {placeholders} filled with the NAME=VALUE pairs given (db, rows, ...) and the
     /// declared Core Web Vitals thresholds ({lcp_good}, {lcp_poor}, ...), so generated rows are
@@ -68,6 +72,7 @@ async fn main() -> std::process::ExitCode {
             wait,
         } => verify::verify(&run, &dir, &clickhouse, &database, wait).await,
         Cmd::FillSql { file, values } => fill_sql::print(&file, &values),
+        Cmd::Disk(args) => disk::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
