@@ -3,8 +3,8 @@
 # GeoLite2 on, ClickHouse unreachable (rows wait in the log), wrk -t1 -c64 on CPU 1 POSTing
 # that script's beacon. Sets `bin` (BIN), `work` (removed on exit), `$work/post.lua`, `hz`;
 # defines ticks PID, start_collector [VAR=value...] (sets cpid), stop_collector, run_wrk
-# SECONDS (prints wrk's report), and start_nginx / stop_nginx (pinned-ingest.sh's nginx
-# `return 204` on CPU 0, at 127.0.0.1:18191).
+# SECONDS (prints wrk's report), and start_nginx (sets npid, its worker) / stop_nginx
+# (pinned-ingest.sh's nginx `return 204` on CPU 0, at 127.0.0.1:18191).
 cd "$(dirname "$0")/.."
 bin=${BIN:-${CARGO_TARGET_DIR:-target}/release/collector}
 geo=${GEOIP:-}; [ -z "$geo" ] && [ -f .state/geoip/GeoLite2-City.mmdb ] && geo=.state/geoip/GeoLite2-City.mmdb
@@ -34,5 +34,8 @@ stop_collector() { kill "$cpid"; wait "$cpid" 2>/dev/null; cpid=; }
 run_wrk() { taskset -c 1 wrk -t1 -c64 -d"$1s" --latency -s "$work/post.lua" http://127.0.0.1:18190/v1/beacon; }
 # The same nginx as pinned-ingest.sh, taken from it.
 sed -n '/^cat >"\$work\/nginx.conf"/,/^NGINX/p' "$bench" | sed '1d;$d' | sed "s|\$work|$work|g" >"$work/nginx.conf"
-start_nginx() { taskset -c 0 nginx -c "$work/nginx.conf"; sleep 0.3; }
+start_nginx() {
+  taskset -c 0 nginx -c "$work/nginx.conf"; sleep 0.3
+  npid=$(pgrep -P "$(cat "$work/nginx.pid")" | head -n 1)
+}
 stop_nginx() { kill "$(cat "$work/nginx.pid")"; rm -f "$work/nginx.pid"; sleep 0.5; }

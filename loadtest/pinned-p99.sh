@@ -10,7 +10,7 @@
 # for pinned-ingest.sh's traffic (kept-alive, plain, valid) instead of the realistic mix.
 # EXTRA_ENV: more VAR=value for the collector.
 set -uo pipefail
-rate=${1:-16000}; secs=${2:-10}; rounds=${3:-3}
+rate=${1:-16000}; secs=${2:-10}; rounds=${3:-3}; ramp=1
 source "$(dirname "$0")/pinned-common.sh"
 lt=${LOADTEST:-${CARGO_TARGET_DIR:-target}/release/loadtest}
 [ -x "$lt" ] || { echo "needs $lt (cargo build --release -p rum-loadtest)"; exit 2; }
@@ -23,7 +23,7 @@ print(f"  {s['achieved_rate']:.0f}/s sent, latency ms: p50 {l['p50']:.2f}  p90 {
       f"generator lag p99 {s['generator_lag_ms']['p99']:.2f} ms; from the actual send: p50 {s['service_ms']['p50']:.2f} p99 {s['service_ms']['p99']:.2f} ms; statuses {s['statuses']}")
 PY
 load() {
-  taskset -c 1 "$lt" run --collector "$1" --site bench --rate "$rate" --ramp 1 \
+  taskset -c 1 "$lt" run --collector "$1" --site bench --rate "$rate" --ramp "$ramp" \
     --seconds "$secs" --dir "$work/acked" ${MIX:-} 2>/dev/null | python3 "$work/summary.py"
 }
 for r in $(seq "$rounds"); do
@@ -31,10 +31,10 @@ for r in $(seq "$rounds"); do
   taskset -c 0 "$lt" disk --dir "$work" --seconds 5 | sed 's/^/  /'
   echo "== round $r: nginx at $rate/s for ${secs}s"
   start_nginx
-  npid=$(pgrep -P "$(cat "$work/nginx.pid")" | head -n 1)
   t0=$(ticks "$npid")
   load http://127.0.0.1:18191
-  awk -v t=$(( $(ticks "$npid") - t0 )) -v hz="$hz" -v n=$(( rate * secs + rate / 2 )) \
+  # Every request the generator sends: the linear ramp's half rate, then the full rate.
+  awk -v t=$(( $(ticks "$npid") - t0 )) -v hz="$hz" -v n=$(( rate * secs + rate * ramp / 2 )) \
     'BEGIN { printf "  nginx: %.1f µs CPU per request\n", t * 1e6 / hz / n }'
   stop_nginx
   echo "== round $r: the collector at $rate/s for ${secs}s (fsync ${FSYNC:-true})"

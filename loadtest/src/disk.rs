@@ -98,7 +98,6 @@ pub fn run(a: Args) -> Result<(), String> {
         let f = open.open(&path).map_err(err("open"))?;
         let mut storage = Vec::new();
         let buf = aligned(&mut storage, a.bytes + 8192);
-        let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
         let mut syncs = Vec::new();
         let (deadline, cpu0, t0) = (Duration::from_secs(a.seconds), cpu_us(), Instant::now());
         let mut offset = 0u64;
@@ -118,11 +117,13 @@ pub fn run(a: Args) -> Result<(), String> {
                 f.sync_data().map_err(err("fdatasync"))?;
             }
             offset += a.bytes as u64;
-            let us = (t.elapsed().as_micros() as u64).max(1);
-            hist.saturating_record(us);
-            syncs.push(us);
+            syncs.push((t.elapsed().as_micros() as u64).max(1));
         }
-        let (n, cpu) = (hist.len(), cpu_us() - cpu0);
+        let (n, cpu) = (syncs.len() as u64, cpu_us() - cpu0);
+        let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+        for &us in &syncs {
+            hist.saturating_record(us);
+        }
         let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1e3;
         println!(
             "{} groups of {} bytes ({}) in {:.1} s: {:.0} syncs/s, {:.1} µs CPU each",
